@@ -1,0 +1,304 @@
+"""Synthetic participants for tests and benchmarks: cheap to run, easy to recognise.
+
+A participant publishes a clip encoded once (VP8 or Opus) and replayed with fresh
+timestamps, so the load generator does not encode (MEDIA.md: load generators must
+be cheap). Each participant's clip carries its mark: a colour for video and a
+tone frequency for audio, so a receiver can tell whose media it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import aiohttp
+import av
+import numpy as np
+from aiortc import (
+    MediaStreamTrack,
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtp import RtpPacket
+
+from media.aiortc_tap import tap_receiver
+
+VIDEO_CLOCK = 90_000
+AUDIO_RATE = 48_000
+AUDIO_PTIME_S = 0.020
+
+# Distinct, codec-robust colours (RGB) and tone frequencies, one per participant.
+MARK_COLOURS = [
+    (220, 40, 40), (40, 200, 60), (40, 80, 230), (230, 200, 40), (200, 60, 200),
+    (40, 200, 210), (240, 140, 30), (130, 70, 20), (250, 250, 250), (90, 90, 90),
+    (150, 220, 120), (120, 40, 160), (250, 170, 190), (20, 110, 90), (180, 180, 60),
+]
+MARK_TONES_HZ = [300 + 110 * i for i in range(len(MARK_COLOURS))]
+
+
+@dataclass(frozen=True)
+class EncodedClip:
+    """Encoded frames of one loopable clip: (payload, keyframe) at a fixed frame interval."""
+
+    kind: str
+    frames: tuple[tuple[bytes, bool], ...]
+    interval_s: float
+    clock_rate: int
+
+
+@lru_cache(maxsize=64)
+def video_clip(mark: int, width: int = 320, height: int = 180, fps: int = 15,
+               seconds: float = 2.0, bitrate: int = 300_000) -> EncodedClip:
+    """A VP8 clip filled with the mark's colour, with a moving texture so it costs
+    bits like a camera picture. A replayed clip cannot answer a keyframe request,
+    so it has a keyframe every second: a new subscriber waits at most that long."""
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+    codec.time_base = fractions.Fraction(1, fps)
+    codec.framerate = fractions.Fraction(fps, 1)
+    codec.bit_rate = bitrate
+    codec.gop_size = fps
+    codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    colour = np.array(MARK_COLOURS[mark % len(MARK_COLOURS)], dtype=np.int16)
+    rng = np.random.default_rng(mark)
+    texture = rng.integers(-25, 25, size=(height, width, 1), dtype=np.int16)
+    frames: list[tuple[bytes, bool]] = []
+    count = int(fps * seconds)
+    for i in range(count):
+        shifted = np.roll(texture, shift=4 * i, axis=1)
+        rgb = np.clip(colour + shifted, 0, 255).astype(np.uint8)
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+        frame.pts = i
+        for packet in codec.encode(frame):
+            frames.append((bytes(packet), bool(packet.is_keyframe)))
+    for packet in codec.encode(None):
+        frames.append((bytes(packet), bool(packet.is_keyframe)))
+    return EncodedClip("video", tuple(frames), 1 / fps, VIDEO_CLOCK)
+
+
+@lru_cache(maxsize=64)
+def audio_clip(mark: int, seconds: float = 1.0) -> EncodedClip:
+    """An Opus clip of the mark's tone, 20 ms packets (50 per second, as browsers send)."""
+    codec = av.CodecContext.create("libopus", "w")
+    codec.sample_rate = AUDIO_RATE
+    codec.layout = "stereo"
+    codec.format = "s16"
+    codec.bit_rate = 32_000
+    freq = MARK_TONES_HZ[mark % len(MARK_TONES_HZ)]
+    samples = int(AUDIO_PTIME_S * AUDIO_RATE)
+    frames: list[tuple[bytes, bool]] = []
+    t0 = 0
+    for _ in range(int(seconds / AUDIO_PTIME_S)):
+        t = (np.arange(samples) + t0) / AUDIO_RATE
+        tone = (0.3 * 32767 * np.sin(2 * np.pi * freq * t)).astype(np.int16)
+        stereo = np.repeat(tone, 2).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(stereo, format="s16", layout="stereo")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = t0
+        t0 += samples
+        for packet in codec.encode(frame):
+            frames.append((bytes(packet), True))
+    return EncodedClip("audio", tuple(frames), AUDIO_PTIME_S, AUDIO_RATE)
+
+
+class ReplayTrack(MediaStreamTrack):
+    """Replays an encoded clip in real time as ``av.Packet``s; aiortc only packetizes them."""
+
+    def __init__(self, clip: EncodedClip) -> None:
+        super().__init__()
+        self.kind = clip.kind
+        self._clip = clip
+        self._index = 0
+        self._start: float | None = None
+        self.paused = False  # while True, nothing is sent (a frozen camera, a dead microphone)
+
+    async def recv(self) -> av.Packet:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        while True:
+            due = self._start + self._index * self._clip.interval_s
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if not self.paused:
+                break
+            self._index += 1
+        payload, _ = self._clip.frames[self._index % len(self._clip.frames)]
+        packet = av.Packet(payload)
+        step = round(self._clip.interval_s * self._clip.clock_rate)
+        packet.pts = self._index * step
+        packet.time_base = fractions.Fraction(1, self._clip.clock_rate)
+        self._index += 1
+        return packet
+
+
+@dataclass
+class ReceivedStream:
+    """What a synthetic participant receives on one m-line."""
+
+    mid: str
+    kind: str
+    publisher: str
+    track: MediaStreamTrack | None = None
+    packets: int = 0
+    frames: int = 0
+    frame_arrivals: list[float] = field(default_factory=list)
+
+
+class SyntheticParticipant:
+    """A participant driven by code: joins over the signalling WebSocket, answers
+    offers, publishes replayed clips and records what it receives.
+
+    With ``decode`` False the received RTP is counted at the packet level and never
+    decoded (cheap, for benchmarks); with True aiortc decodes it so tests can look
+    at the pixels and samples.
+    """
+
+    def __init__(self, base_url: str, meeting: str, name: str, mark: int,
+                 decode: bool = True, video_size: tuple[int, int] = (320, 180),
+                 publish: bool = True) -> None:
+        self.base_url = base_url
+        self.meeting = meeting
+        self.name = name
+        self.mark = mark
+        self.decode = decode
+        self.id: str | None = None
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+        self.video = ReplayTrack(video_clip(mark, *video_size)) if publish else None
+        self.audio = ReplayTrack(audio_clip(mark)) if publish else None
+        if self.audio and self.video:
+            self.pc.addTransceiver(self.audio, direction="sendonly")
+            self.pc.addTransceiver(self.video, direction="sendonly")
+        self.received: dict[str, ReceivedStream] = {}
+        self.participants: dict[str, dict[str, Any]] = {}
+        self.messages: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
+        self.offers = 0
+        self.on_message: Callable[[dict[str, Any]], None] | None = None
+        self._welcome = asyncio.Event()
+        self._session: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._tracks: dict[str, dict[str, Any]] = {}
+
+    async def join(self, timeout: float = 10) -> None:
+        self._session = aiohttp.ClientSession()
+        self._ws = await self._session.ws_connect(self.base_url.rstrip("/") + "/ws")
+        self._reader = asyncio.ensure_future(self._read())
+        await self.send({"type": "join", "meeting": self.meeting, "name": self.name})
+        await asyncio.wait_for(self._welcome.wait(), timeout)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        assert self._ws is not None
+        await self._ws.send_str(json.dumps(message))
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        async for msg in self._ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            message = json.loads(msg.data)
+            self.messages.append(message)
+            kind = message["type"]
+            if kind == "welcome":
+                self.id = message["participant_id"]
+                for p in message["participants"]:
+                    self.participants[p["id"]] = p
+                self._welcome.set()
+            elif kind == "participant-joined":
+                self.participants[message["participant"]["id"]] = message["participant"]
+            elif kind == "participant-left":
+                self.participants.pop(message["participant_id"], None)
+            elif kind == "offer":
+                await self._answer(message)
+            elif kind == "error":
+                self.errors.append(message)
+            if self.on_message is not None:
+                self.on_message(message)
+
+    async def _answer(self, offer: dict[str, Any]) -> None:
+        self._tracks = offer["tracks"]
+        await self.pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
+        for transceiver in self.pc.getTransceivers():
+            info = self._tracks.get(transceiver.mid or "")
+            if not info or info["role"] != "subscribe" or transceiver.mid in self.received:
+                continue
+            stream = ReceivedStream(transceiver.mid, info["kind"], info["participant"])
+            self.received[transceiver.mid] = stream
+            if self.decode:
+                stream.track = transceiver.receiver.track
+            else:
+                tap_receiver(transceiver.receiver, self._counter(stream))
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        await self.send({"type": "answer", "sdp": self.pc.localDescription.sdp})
+        self.offers += 1
+
+    @staticmethod
+    def _counter(stream: ReceivedStream) -> Callable[[RtpPacket, int], Any]:
+        async def count(packet: RtpPacket, arrival_ms: int) -> bool:
+            stream.packets += 1
+            if packet.marker and stream.kind == "video":
+                stream.frames += 1
+                stream.frame_arrivals.append(time.monotonic())
+            return False
+        return count
+
+    def streams_from(self, publisher: str) -> dict[str, ReceivedStream]:
+        """The active streams this participant receives from ``publisher``, by kind."""
+        active = {
+            t.mid for t in self.pc.getTransceivers()
+            if t.currentDirection in ("recvonly", "sendrecv")
+        }
+        return {s.kind: s for s in self.received.values()
+                if s.publisher == publisher and s.mid in active}
+
+    async def leave(self) -> None:
+        if self._ws is not None and not self._ws.closed:
+            try:
+                await self.send({"type": "leave"})
+            except ConnectionError:
+                pass
+            await self._ws.close()
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._session is not None:
+            await self._session.close()
+        await self.pc.close()
+
+
+def dominant_colour(frame: av.VideoFrame) -> tuple[int, int, int]:
+    """Mean RGB of the frame's centre (the mark colour, give or take codec noise)."""
+    rgb = frame.to_ndarray(format="rgb24")
+    h, w, _ = rgb.shape
+    centre = rgb[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4]
+    r, g, b = centre.reshape(-1, 3).mean(axis=0)
+    return int(r), int(g), int(b)
+
+
+def nearest_mark_colour(rgb: tuple[int, int, int]) -> int:
+    dist = [sum((a - b) ** 2 for a, b in zip(rgb, c)) for c in MARK_COLOURS]
+    return int(np.argmin(dist))
+
+
+def dominant_tone_hz(samples: np.ndarray, rate: int) -> float:
+    """The strongest frequency in a mono signal."""
+    windowed = samples * np.hanning(len(samples))
+    spectrum = np.abs(np.fft.rfft(windowed))
+    spectrum[0] = 0
+    return float(np.argmax(spectrum) * rate / len(samples))
+
+
+def nearest_mark_tone(freq: float) -> int:
+    return int(np.argmin([abs(freq - f) for f in MARK_TONES_HZ]))

@@ -1,0 +1,150 @@
+"""Producer: one track a participant publishes, received by the server and forwarded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+
+from aiortc import RTCRtpTransceiver
+from aiortc.clock import current_ntp_time
+from aiortc.codecs import HEADER_EXTENSIONS
+from aiortc.mediastreams import MediaStreamError
+from aiortc.rtcrtpparameters import RTCRtpParameters
+from aiortc.rtp import HeaderExtensionsMap, RtpPacket, unwrap_rtx
+from aiortc.codecs import is_rtx
+
+from .aiortc_tap import receiver_codecs, receiver_rtx_ssrcs, request_keyframe, tap_receiver
+from .consumer import Consumer
+from .keyframes import keyframe_detector
+from .relay_meter import RelayMeter
+
+logger = logging.getLogger(__name__)
+
+# Coalesce keyframe requests to the publisher: at most one PLI per 300 ms (MEDIA.md),
+# so a burst of joining subscribers costs one keyframe, and each waits < 1 s for it.
+PLI_INTERVAL_S = 0.3
+
+PacketObserver = Callable[[RtpPacket, float], None]
+FrameObserver = Callable[[object, float], None]
+
+
+def _forwarding_extensions(kind: str) -> HeaderExtensionsMap:
+    """Header-extension IDs of every session: the server always offers, with aiortc's IDs."""
+    extensions = HeaderExtensionsMap()
+    extensions.configure(RTCRtpParameters(headerExtensions=HEADER_EXTENSIONS[kind]))
+    return extensions
+
+
+class Producer:
+    """A published audio or video track: forwards each RTP packet to every consumer.
+
+    The packet path never waits on analysis. For video with ``analyse`` set,
+    aiortc's own receive pipeline decodes the stream once (in its decoder thread)
+    and each decoded frame is handed to the frame observers.
+    """
+
+    def __init__(
+        self, peer_id: str, transceiver: RTCRtpTransceiver, meter: RelayMeter, analyse: bool
+    ) -> None:
+        self.peer_id = peer_id
+        self.kind: str = transceiver.kind
+        self.id = f"{peer_id}:{self.kind}"
+        self.transceiver = transceiver
+        self.consumers: set[Consumer] = set()
+        self.packet_observers: list[PacketObserver] = []
+        self.frame_observers: list[FrameObserver] = []
+        self.ssrc: int | None = None
+        self.closed = False
+        self._receiver = transceiver.receiver
+        self._meter = meter
+        self._analyse = analyse and self.kind == "video"
+        self._extensions = _forwarding_extensions(self.kind)
+        self._codecs: dict[int, object] | None = None
+        self._last_pli = -math.inf
+        self._pli_timer: asyncio.TimerHandle | None = None
+        self._drain_task: asyncio.Task[None] | None = None
+        tap_receiver(self._receiver, self._on_rtp)
+        if self._analyse:
+            self._drain_task = asyncio.ensure_future(self._drain_decoded_frames())
+
+    async def _on_rtp(self, packet: RtpPacket, arrival_time_ms: int) -> bool:
+        """Forward one packet; return whether aiortc should go on to decode it."""
+        started = time.perf_counter_ns()
+        if self.closed:
+            return False
+        if self._codecs is None:
+            self._codecs = receiver_codecs(self._receiver)
+        codec = self._codecs.get(packet.payload_type)
+        if codec is None:
+            return False
+        if is_rtx(codec):  # a retransmission the server asked for: forward the original
+            apt = codec.parameters.get("apt")  # type: ignore[attr-defined]
+            media_ssrc = receiver_rtx_ssrcs(self._receiver).get(packet.ssrc)
+            if len(packet.payload) < 2 or media_ssrc is None or apt not in self._codecs:
+                return False
+            packet = unwrap_rtx(packet, payload_type=apt, ssrc=media_ssrc)
+            codec = self._codecs[apt]
+        if not packet.payload:  # padding for bandwidth probing: nothing to forward
+            return self._analyse
+        self.ssrc = packet.ssrc
+        now = time.monotonic()
+        for observe in self.packet_observers:
+            observe(packet, now)
+        if self.consumers:
+            detect = keyframe_detector(codec.mimeType)  # type: ignore[attr-defined]
+            keyframe = bool(detect and detect(packet.payload))
+            packet.extensions.mid = None  # each subscriber's MID differs; SSRCs are signalled
+            data = packet.serialize(self._extensions)
+            ntp_time = current_ntp_time()
+            consumers = list(self.consumers)
+            for consumer in consumers:
+                await consumer.forward(
+                    data, packet.sequence_number, packet.timestamp, keyframe, ntp_time,
+                    len(packet.payload),
+                )
+            self._meter.record(time.perf_counter_ns() - started, len(consumers))
+        else:
+            self._meter.record(0, 0)
+        return self._analyse
+
+    def request_keyframe(self) -> None:
+        """Ask the publisher for a keyframe, at most once per PLI_INTERVAL_S."""
+        if self.kind != "video" or self.closed or self._pli_timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._last_pli + PLI_INTERVAL_S - loop.time())
+        self._pli_timer = loop.call_later(delay, self._send_pli)
+
+    def _send_pli(self) -> None:
+        self._pli_timer = None
+        if self.ssrc is None or self.closed:
+            return
+        self._last_pli = asyncio.get_running_loop().time()
+        asyncio.ensure_future(request_keyframe(self._receiver, self.ssrc))
+
+    async def _drain_decoded_frames(self) -> None:
+        """Take every frame aiortc decodes, so none queue up, and show it to the observers."""
+        track = self._receiver.track
+        try:
+            while True:
+                frame = await track.recv()
+                now = time.monotonic()
+                for observe in self.frame_observers:
+                    observe(frame, now)
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+
+    async def close(self) -> set[str]:
+        """Stop forwarding; returns the subscribers whose consumers were closed."""
+        self.closed = True
+        if self._pli_timer is not None:
+            self._pli_timer.cancel()
+        if self._drain_task is not None:
+            self._drain_task.cancel()
+        subscribers = {c.subscriber_id for c in self.consumers}
+        for consumer in list(self.consumers):
+            await consumer.close()
+        return subscribers

@@ -1,0 +1,59 @@
+"""Server settings: command-line flags, each with an environment variable and a default."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8443
+    tls: bool = True
+    cert_file: Path = Path("var/tls/cert.pem")
+    key_file: Path = Path("var/tls/key.pem")
+    ice_addresses: list[str] = field(default_factory=lambda: ["127.0.0.1"])
+    database: Path = Path("var/kvorum.sqlite3")
+    analyse_video: bool = True
+    demo: bool = True
+    expose_media_stats: bool = False
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"KVORUM_{name}", default)
+
+
+def parse_args(argv: list[str] | None = None) -> Config:
+    d = Config()
+    p = argparse.ArgumentParser(prog="python -m server", description="Kvorum meeting server")
+    p.add_argument("--host", default=_env("HOST", d.host),
+                   help="address to listen on (KVORUM_HOST, default %(default)s)")
+    p.add_argument("--port", type=int, default=int(_env("PORT", str(d.port))),
+                   help="port (KVORUM_PORT, default %(default)s)")
+    p.add_argument("--no-tls", action="store_true", default=_env("NO_TLS", "") == "1",
+                   help="plain HTTP (KVORUM_NO_TLS=1); browsers then allow cameras on localhost only")
+    p.add_argument("--cert", default=_env("CERT", str(d.cert_file)),
+                   help="TLS certificate, made self-signed on first start if missing (KVORUM_CERT)")
+    p.add_argument("--key", default=_env("KEY", str(d.key_file)), help="TLS key (KVORUM_KEY)")
+    p.add_argument("--ice-address", action="append", default=None,
+                   help="address to gather and announce ICE candidates on; repeatable "
+                        "(KVORUM_ICE_ADDRESSES, comma-separated, default 127.0.0.1)")
+    p.add_argument("--database", default=_env("DATABASE", str(d.database)),
+                   help="SQLite event log (KVORUM_DATABASE, default %(default)s)")
+    p.add_argument("--no-analysis", action="store_true",
+                   help="forward only: do not decode inbound video for analysis")
+    p.add_argument("--no-demo", action="store_true", help="do not create the demo meeting")
+    p.add_argument("--expose-media-stats", action="store_true",
+                   default=_env("EXPOSE_MEDIA_STATS", "") == "1",
+                   help="serve relay figures at /api/media-stats (benchmarks)")
+    a = p.parse_args(argv)
+    ice = a.ice_address or [x for x in _env("ICE_ADDRESSES", "127.0.0.1").split(",") if x]
+    return Config(
+        host=a.host, port=a.port, tls=not a.no_tls, cert_file=Path(a.cert),
+        key_file=Path(a.key), ice_addresses=ice, database=Path(a.database),
+        analyse_video=not a.no_analysis, demo=not a.no_demo,
+        expose_media_stats=a.expose_media_stats,
+    )

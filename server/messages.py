@@ -1,0 +1,35 @@
+"""User-facing error messages, Swedish first with English beside, by code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "bad-json": ("Meddelandet är inte giltig JSON.", "The message is not valid JSON."),
+    "bad-message": ("Meddelandet saknar eller har fel fält.", "The message has missing or wrong fields."),
+    "unknown-type": ("Okänd meddelandetyp.", "Unknown message type."),
+    "not-joined": ("Anslut till mötet först.", "Join the meeting first."),
+    "already-joined": ("Du är redan ansluten.", "You have already joined."),
+    "no-such-meeting": ("Mötet finns inte.", "The meeting does not exist."),
+    "meeting-closed": ("Mötet är avslutat.", "The meeting is closed."),
+    "bad-answer": (
+        "Anslutningsbeskrivningen (SDP) kunde inte användas.",
+        "The session description (SDP) could not be used.",
+    ),
+    "no-offer-outstanding": (
+        "Servern väntar inte på något svar nu.", "The server is not waiting for an answer."
+    ),
+    "too-large": ("Meddelandet är för stort.", "The message is too large."),
+    "binary-not-accepted": ("Binära meddelanden tas inte emot.", "Binary messages are not accepted."),
+    "name-required": ("Ange ditt namn.", "Enter your name."),
+}
+
+
+def error(code: str, detail: str | None = None, **extra: Any) -> dict[str, Any]:
+    """An ``error`` message for the client."""
+    sv, en = MESSAGES[code]
+    message: dict[str, Any] = {"type": "error", "code": code, "message_sv": sv, "message_en": en}
+    if detail:
+        message["detail"] = detail[:300]
+    message.update(extra)
+    return message

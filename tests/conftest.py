@@ -1,0 +1,44 @@
+"""Shared fixtures: a real Kvorum server on 127.0.0.1 (plain HTTP), in the test's event loop."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiohttp import web
+
+from server.app import create_app
+from server.config import Config
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    app: web.Application
+    base_url: str
+
+    @property
+    def rooms(self):  # type: ignore[no-untyped-def]
+        return self.app["rooms"]
+
+
+@pytest.fixture
+async def server(tmp_path) -> AsyncIterator[RunningServer]:  # type: ignore[no-untyped-def]
+    port = free_port()
+    config = Config(host="127.0.0.1", port=port, tls=False, database=tmp_path / "kvorum.sqlite3")
+    app = create_app(config)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        yield RunningServer(app, f"http://127.0.0.1:{port}")
+    finally:
+        await runner.cleanup()
