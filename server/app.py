@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
 from media.aiortc_tap import check_version
 from media.ice import use_addresses
+from media.router import Router
 
 from .config import Config
 from .rooms import Rooms
@@ -52,13 +54,21 @@ async def _close_rooms(app: web.Application) -> None:
     await app["rooms"].close_all()
 
 
-def create_app(config: Config) -> web.Application:
-    """Build the application for ``config``; it owns every room it opens."""
+def create_app(
+    config: Config, router_factory: Callable[[], Router] | None = None
+) -> web.Application:
+    """Build the application for ``config``; it owns every room it opens.
+
+    ``router_factory`` makes each meeting's media router (benchmarks swap in a baseline).
+    """
     check_version()
     use_addresses(config.ice_addresses)
     app = web.Application(client_max_size=1024 * 1024)
     app["config"] = config
-    app["rooms"] = rooms = Rooms(analyse_video=config.analyse_video)
+    if router_factory is None:
+        def router_factory() -> Router:
+            return Router(analyse_video=config.analyse_video)
+    app["rooms"] = rooms = Rooms(router_factory)
     if config.demo:
         rooms.open(*DEMO_MEETING)
     app.router.add_get("/", index)

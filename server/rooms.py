@@ -79,14 +79,14 @@ class Room:
 class Rooms:
     """All rooms of this server, by meeting id."""
 
-    def __init__(self, analyse_video: bool = True) -> None:
+    def __init__(self, router_factory: Callable[[], Router]) -> None:
         self._rooms: dict[str, Room] = {}
-        self.analyse_video = analyse_video
+        self._router_factory = router_factory
 
     def open(self, meeting_id: str, title: str) -> Room:
         room = self._rooms.get(meeting_id)
         if room is None or room.closed:
-            room = Room(meeting_id, title, Router(analyse_video=self.analyse_video))
+            room = Room(meeting_id, title, self._router_factory())
             self._rooms[meeting_id] = room
         return room
 
