@@ -1,0 +1,563 @@
+"""The equal-terms monitor: can each member see and hear the others, and be seen and heard?
+
+Sans-I/O (KL 5:16, 6:24 in code): the media layer feeds samples, the caller calls `tick(now)`
+every `QualityRules.tick_s` and acts on the events it returns. Nothing here reads a clock,
+a socket or a database, so a test can say "at t=10.0 the video stops; at t=11.0 the meeting
+is suspended" with fake time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Generic, Literal, Protocol, TypeVar
+
+from compliance.profile import Band, QualityRules
+from compliance.samples import (
+    AudioSample,
+    DownlinkSample,
+    FaceSample,
+    LinkSample,
+    Sample,
+    VideoSample,
+)
+
+Kind = Literal["audio", "video", "link"]
+Figure = float | int | bool | None
+
+
+class Level(IntEnum):
+    """Quality of a member's link; its lower-case name is the state shown and sent."""
+
+    OK = 0
+    DEGRADED = 1
+    FAILED = 2
+
+    @property
+    def state(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a rule fired: the metric, what was measured, the limit and the window measured over."""
+
+    metric: str
+    value: float | str
+    threshold: float | str
+    window_s: float
+    detail: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "metric": self.metric,
+            "value": self.value,
+            "threshold": self.threshold,
+            "window_s": self.window_s,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class QualityChanged:
+    """A member's state became ok, degraded or failed (shown for everyone)."""
+
+    pid: str
+    state: str
+    reasons: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "type": "quality_changed",
+            "pid": self.pid,
+            "state": self.state,
+            "reasons": [e.to_dict() for e in self.reasons],
+        }
+
+
+@dataclass(frozen=True)
+class SuspendRequired:
+    """A deciding remote member's link failed: the meeting must be interrupted (avbrytas)."""
+
+    pid: str
+    name: str
+    evidence: Evidence
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "type": "suspend_required",
+            "pid": self.pid,
+            "name": self.name,
+            "evidence": self.evidence.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Restorable:
+    """The link behind a SuspendRequired has been better than degraded for the hysteresis time."""
+
+    pid: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": "restorable", "pid": self.pid}
+
+
+@dataclass(frozen=True)
+class VisibilityChanged:
+    """The member's face became visible or not visible (for the chair; never a suspend)."""
+
+    pid: str
+    visible: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": "visibility_changed", "pid": self.pid, "visible": self.visible}
+
+
+Event = QualityChanged | SuspendRequired | Restorable | VisibilityChanged
+
+
+class _Timed(Protocol):
+    @property
+    def at(self) -> float: ...
+
+
+class _Counted(_Timed, Protocol):
+    @property
+    def packets_expected(self) -> int: ...
+
+    @property
+    def packets_lost(self) -> int: ...
+
+
+T = TypeVar("T", bound=_Timed)
+
+
+class _Series(Generic[T]):
+    """Recent samples of one stream: the last `span` seconds plus one older baseline sample."""
+
+    def __init__(self, span: float) -> None:
+        self.span = span
+        self._items: deque[T] = deque()
+
+    def add(self, sample: T) -> None:
+        self._items.append(sample)
+        while len(self._items) >= 2 and self._items[1].at <= sample.at - self.span:
+            self._items.popleft()
+
+    @property
+    def latest(self) -> T | None:
+        return self._items[-1] if self._items else None
+
+    def recent(self, now: float) -> list[T]:
+        return [s for s in self._items if s.at > now - self.span]
+
+    def ends(self, now: float) -> tuple[T, T] | None:
+        """The baseline and the latest sample, when the latest lies inside the window."""
+        if len(self._items) < 2 or self._items[-1].at <= now - self.span:
+            return None
+        return self._items[0], self._items[-1]
+
+
+@dataclass(frozen=True)
+class _Finding:
+    level: Level
+    evidence: Evidence
+
+
+@dataclass
+class _Reading:
+    """What one tick found for one member."""
+
+    hard: list[_Finding] = field(default_factory=list)
+    graded: dict[str, _Finding] = field(default_factory=dict)  # vote key -> this tick's finding
+    scores: list[float] = field(default_factory=list)
+    figures: dict[str, Figure] = field(default_factory=dict)
+    blind: bool = False  # some signal was in its grace period and not evaluated
+
+
+@dataclass
+class _Member:
+    name: str
+    deciding: bool
+    remote: bool
+    rules: QualityRules
+    started: dict[str, float]  # grace starts per kind: audio, video, link (link covers all)
+    audio: _Series[AudioSample] = field(init=False)
+    video: _Series[VideoSample] = field(init=False)
+    link: _Series[LinkSample] = field(init=False)
+    faces: _Series[FaceSample] = field(init=False)
+    face_since: float | None = None
+    downlinks: dict[tuple[str, str], _Series[DownlinkSample]] = field(default_factory=dict)
+    downlink_since: dict[tuple[str, str], float] = field(default_factory=dict)
+    votes: dict[str, deque[_Finding | None]] = field(default_factory=dict)
+    level: Level = Level.OK
+    findings: tuple[Evidence, ...] = ()
+    fault: Evidence | None = None
+    good_since: float | None = None
+    suspended: bool = False
+    visible: bool | None = None
+    score: int = 100
+    figures: dict[str, Figure] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.reset("link")
+
+    def reset(self, kind: str) -> None:
+        """Forget a restarted stream (new track, unmute, ICE restart: counters start over)."""
+        span = self.rules.window_s
+        if kind in ("audio", "link"):
+            self.audio = _Series(span)
+        if kind in ("video", "link"):
+            self.video = _Series(span)
+            self.faces = _Series(self.rules.face_window_s)
+            self.face_since = None
+        if kind == "link":
+            self.link = _Series(span)
+            self.downlinks.clear()
+            self.downlink_since.clear()
+        prefix = "" if kind == "link" else kind + "."
+        self.votes = {k: v for k, v in self.votes.items() if not k.startswith(prefix)}
+
+    def in_grace(self, kind: str, now: float, since: float = float("-inf")) -> bool:
+        start = max(self.started[kind], self.started["link"], since)
+        return now - start < self.rules.grace_s
+
+
+class EqualTermsMonitor:
+    """Tracks every participant's media and says when a deciding remote member drops out."""
+
+    def __init__(self, rules: QualityRules) -> None:
+        self.rules = rules
+        self._members: dict[str, _Member] = {}
+
+    # ---- facts in ----
+
+    def set_participant(
+        self, pid: str, *, name: str, deciding: bool, remote: bool, now: float
+    ) -> None:
+        """Add a participant (grace period starts now) or update an existing one's role."""
+        member = self._members.get(pid)
+        if member is None:
+            started = dict.fromkeys(("audio", "video", "link"), now)
+            self._members[pid] = _Member(name, deciding, remote, self.rules, started)
+        else:
+            member.name, member.deciding, member.remote = name, deciding, remote
+
+    def remove_participant(self, pid: str, now: float) -> None:
+        """Forget a participant and what others reported receiving from it."""
+        self._members.pop(pid, None)
+        for member in self._members.values():
+            for key in [k for k in member.downlinks if k[0] == pid]:
+                del member.downlinks[key], member.downlink_since[key]
+            member.votes = {k: v for k, v in member.votes.items() if not k.endswith("@" + pid)}
+
+    def track_started(self, pid: str, kind: Kind, now: float) -> None:
+        """A track started or was unmuted ('audio'/'video'), or ICE restarted ('link')."""
+        member = self._members.get(pid)
+        if member is None:
+            return
+        if kind not in member.started:
+            raise ValueError(f"unknown kind {kind!r}")
+        member.started[kind] = now
+        member.reset(kind)
+
+    def feed(self, pid: str, sample: Sample) -> None:
+        """Record one measurement. Samples for unknown participants (late ones) are dropped."""
+        member = self._members.get(pid)
+        if member is None:
+            return
+        match sample:
+            case AudioSample():
+                member.audio.add(sample)
+            case VideoSample():
+                member.video.add(sample)
+            case LinkSample():
+                member.link.add(sample)
+            case FaceSample():
+                member.faces.add(sample)
+                if member.face_since is None:
+                    member.face_since = sample.at
+            case DownlinkSample():
+                key = (sample.from_participant, sample.kind)
+                if key not in member.downlinks:
+                    member.downlinks[key] = _Series(self.rules.window_s)
+                    member.downlink_since[key] = sample.at
+                member.downlinks[key].add(sample)
+
+    # ---- decisions out ----
+
+    def tick(self, now: float) -> list[Event]:
+        """Evaluate every rule at `now` and return what changed."""
+        events: list[Event] = []
+        for pid, member in self._members.items():
+            reading = self._read(member, now)
+            events += self._advance(pid, member, reading, now)
+            events += self._look(pid, member, now)
+            member.figures = reading.figures | {"face_visible": member.visible}
+            member.score = 0 if reading.hard else round(min(reading.scores, default=100.0))
+        return events
+
+    def state(self, pid: str) -> dict[str, object]:
+        """One participant's state, score and figures as plain JSON-ready data."""
+        m = self._members[pid]
+        return {
+            "pid": pid,
+            "name": m.name,
+            "deciding": m.deciding,
+            "remote": m.remote,
+            "state": m.level.state,
+            "visible": m.visible,
+            "score": m.score,
+            "suspended": m.suspended,
+            "figures": dict(m.figures),
+            "reasons": [e.to_dict() for e in m.findings],
+        }
+
+    def snapshot(self) -> dict[str, dict[str, object]]:
+        """Every participant's `state`, keyed by pid."""
+        return {pid: self.state(pid) for pid in self._members}
+
+    # ---- the state machine ----
+
+    def _advance(self, pid: str, m: _Member, reading: _Reading, now: float) -> list[Event]:
+        """Worse levels apply at once; a way back needs `hysteresis_s` of ok (never in grace)."""
+        voted = self._vote(m, reading.graded)
+        findings = reading.hard + sorted(voted, key=lambda f: f.level, reverse=True)
+        level = max((f.level for f in findings), default=Level.OK)
+        m.findings = tuple(f.evidence for f in findings)
+        events: list[Event] = []
+        if level > m.level:
+            m.level, m.good_since = level, None
+            if level == Level.FAILED:
+                m.fault = findings[0].evidence
+            events.append(QualityChanged(pid, level.state, m.findings))
+        elif level == Level.OK and m.level > Level.OK and not reading.blind:
+            m.good_since = now if m.good_since is None else m.good_since
+            if now - m.good_since >= self.rules.hysteresis_s:
+                m.level, m.good_since, m.fault = Level.OK, None, None
+                events.append(QualityChanged(pid, m.level.state, ()))
+                if m.suspended:
+                    m.suspended = False
+                    events.append(Restorable(pid))
+        else:
+            m.good_since = None
+        if m.level == Level.FAILED and m.fault and m.deciding and m.remote and not m.suspended:
+            m.suspended = True
+            events.append(SuspendRequired(pid, m.name, m.fault))
+        return events
+
+    def _vote(self, m: _Member, graded: dict[str, _Finding]) -> list[_Finding]:
+        """A level holds when `votes_needed` of the last `votes_of` evaluations reached it."""
+        held: list[_Finding] = []
+        for key in dict.fromkeys([*m.votes, *graded]):
+            votes = m.votes.setdefault(key, deque(maxlen=self.rules.votes_of))
+            votes.append(graded.get(key))
+            hits = [f for f in votes if f is not None]
+            if not hits:
+                del m.votes[key]
+            for level in (Level.FAILED, Level.DEGRADED):
+                reached = [f for f in hits if f.level >= level]
+                if len(reached) >= self.rules.votes_needed:
+                    exact = [f for f in reached if f.level == level]
+                    held.append(_Finding(level, (exact or reached)[-1].evidence))
+                    break
+        return held
+
+    def _look(self, pid: str, m: _Member, now: float) -> list[Event]:
+        """Face presence: not visible when >= 80 % of a full 5 s of detections are negative."""
+        window = self.rules.face_window_s
+        samples = m.faces.recent(now)
+        if m.face_since is None or now - m.face_since < window or not samples:
+            return []
+        negative = sum(not self._face_counts(s) for s in samples) / len(samples)
+        visible = negative < self.rules.face_negative_share
+        if visible == m.visible:
+            return []
+        m.visible = visible
+        return [VisibilityChanged(pid, visible)]
+
+    def _face_counts(self, s: FaceSample) -> bool:
+        r = self.rules
+        confident = s.confidence >= r.face_min_confidence
+        return s.present and confident and s.width_px >= r.face_min_width_px
+
+    # ---- the rules, one signal at a time ----
+
+    def _read(self, m: _Member, now: float) -> _Reading:
+        reading = _Reading(figures=dict.fromkeys(_FIGURES))
+        for kind, check in (("link", self._link), ("audio", self._audio), ("video", self._video)):
+            if m.in_grace(kind, now):
+                reading.blind = True
+            else:
+                check(m, now, reading)
+        for key, series in m.downlinks.items():
+            if m.in_grace("link", now, since=m.downlink_since[key]):
+                reading.blind = True
+            else:
+                self._downlink(series, now, reading)
+        return reading
+
+    def _link(self, m: _Member, now: float, reading: _Reading) -> None:
+        last = m.link.latest
+        if last is None:
+            self._missing(m, "transport", reading)
+            return
+        if last.state != "connected":
+            detail = f"transport is {last.state}"
+            reading.hard.append(_fault("transport.state", last.state, "connected", 0.0, detail))
+        rtt = _mean(s.rtt_s for s in m.link.recent(now))
+        if rtt is None:
+            return
+        jitter = max(
+            _mean(s.jitter_s for s in m.audio.recent(now)) or 0.0,
+            _mean(s.jitter_s for s in m.video.recent(now)) or 0.0,
+        )
+        delay = rtt / 2 + 2 * jitter + self.rules.terminal_delay_s
+        reading.figures["rtt_ms"] = round(rtt * 1000)
+        reading.figures["delay_ms"] = round(delay * 1000)
+        self._grade(reading, "link.delay", self.rules.one_way_delay_s, delay, "one-way delay (s)")
+
+    def _audio(self, m: _Member, now: float, reading: _Reading) -> None:
+        last = m.audio.latest
+        if last is None:
+            self._missing(m, "audio", reading)
+            return
+        reading.figures["audio_level_dbov"] = last.level_dbov
+        if not last.live:
+            reading.hard.append(_fault("audio.live", "ended", "live", 0.0, "audio track ended"))
+            return
+        silence = last.seconds_since_last_packet + (now - last.at)
+        limit = self.rules.audio_silence_s
+        if silence >= limit:
+            detail = f"no audio packet for {silence:.2f} s"
+            reading.hard.append(_fault("audio.silence", silence, limit, limit, detail))
+        loss = _loss(m.audio.ends(now))
+        if loss is not None:
+            reading.figures["audio_loss_pct"] = round(loss * 100, 1)
+            self._grade(reading, "audio.loss", self.rules.audio_loss, loss, "audio packet loss")
+
+    def _video(self, m: _Member, now: float, reading: _Reading) -> None:
+        last = m.video.latest
+        if last is None:
+            self._missing(m, "video", reading)
+            return
+        if not last.live:
+            reading.hard.append(
+                _fault("video.live", "off", "live", 0.0, "camera off or video track ended")
+            )
+            return
+        gap = last.current_gap_s + (now - last.at)
+        limit = self._freeze_limit(last.mean_frame_interval_s)
+        if gap >= limit:
+            reading.hard.append(
+                _fault("video.freeze", gap, limit, limit, f"no video frame for {gap:.2f} s")
+            )
+        recent = m.video.recent(now)
+        fps = _mean(s.frames_per_second for s in recent)
+        if fps is not None:
+            reading.figures["fps"] = round(fps, 1)
+            self._grade(reading, "video.fps", self.rules.fps, fps, "video frame rate (fps)")
+        heights = [s.height for s in recent if s.height is not None]
+        if heights:
+            reading.figures["height"] = min(heights)
+            self._grade(reading, "video.height", self.rules.height, min(heights), "decoded height")
+        loss = _loss(m.video.ends(now))
+        if loss is not None:
+            reading.figures["video_loss_pct"] = round(loss * 100, 1)
+            self._grade(reading, "video.loss", self.rules.video_loss, loss, "video packet loss")
+
+    def _downlink(self, series: _Series[DownlinkSample], now: float, reading: _Reading) -> None:
+        """What the member's browser says about one stream it receives (the other half)."""
+        ends, recent, r = series.ends(now), series.recent(now), self.rules
+        if ends is None:
+            return
+        base, last = ends
+        src, kind = last.from_participant, last.kind
+        frozen = last.total_freezes_duration_s - base.total_freezes_duration_s
+        if last.freeze_count > base.freeze_count and frozen >= r.freeze_sustained_s:
+            detail = f"{kind} from {src} froze for {frozen:.2f} s at this member"
+            metric = f"downlink.{kind}.freeze"
+            reading.hard.append(_fault(metric, frozen, r.freeze_sustained_s, r.window_s, detail))
+        fps = _mean(s.frames_per_second for s in recent)
+        if fps is not None:
+            self._grade(reading, f"downlink.{kind}.fps", r.fps, fps, "received fps", src)
+        concealed = _mean(s.concealed_ratio for s in recent)
+        if concealed is not None:
+            metric = f"downlink.{kind}.concealed"
+            self._grade(reading, metric, r.audio_loss, concealed, "concealed audio", src)
+        rtt = _mean(s.rtt_s for s in recent)
+        buffered = _mean(s.jitter_buffer_delay_s for s in recent)
+        if rtt is not None and buffered is not None:
+            delay = rtt / 2 + buffered + r.terminal_delay_s
+            metric = f"downlink.{kind}.delay"
+            self._grade(reading, metric, r.one_way_delay_s, delay, "receive delay (s)", src)
+
+    def _freeze_limit(self, mean_interval: float | None) -> float:
+        """W3C freeze gap max(3*avg, avg+150 ms), and never shorter than the sustained time."""
+        r = self.rules
+        if mean_interval is None:
+            return r.freeze_sustained_s
+        w3c = max(r.freeze_gap_factor * mean_interval, mean_interval + r.freeze_gap_margin_s)
+        return max(w3c, r.freeze_sustained_s)
+
+    def _missing(self, m: _Member, signal: str, reading: _Reading) -> None:
+        """A remote member must send audio, video and a transport; in the room nothing is owed."""
+        if m.remote:
+            reading.hard.append(
+                _fault(f"{signal}.missing", "missing", "present", 0.0, f"no {signal} received")
+            )
+
+    def _grade(
+        self,
+        reading: _Reading,
+        metric: str,
+        band: Band,
+        value: float,
+        what: str,
+        source: str = "",
+    ) -> None:
+        reading.scores.append(band.score(value))
+        grade = band.grade(value)
+        if grade:
+            threshold = band.critical if grade == 2 else band.degraded
+            window = self.rules.window_s
+            origin = f" from {source}" if source else ""
+            detail = f"{what}{origin} {value:.3g} beyond {threshold:.3g} over {window:g} s"
+            evidence = Evidence(metric, round(value, 4), threshold, window, detail)
+            key = f"{metric}@{source}" if source else metric
+            reading.graded[key] = _Finding(Level(grade), evidence)
+
+
+_FIGURES = (
+    "fps",
+    "height",
+    "rtt_ms",
+    "delay_ms",
+    "audio_loss_pct",
+    "video_loss_pct",
+    "audio_level_dbov",
+)
+
+
+def _fault(
+    metric: str, value: float | str, threshold: float | str, window_s: float, detail: str
+) -> _Finding:
+    if isinstance(value, float):
+        value = round(value, 4)
+    return _Finding(Level.FAILED, Evidence(metric, value, threshold, window_s, detail))
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def _loss(ends: tuple[_Counted, _Counted] | None) -> float | None:
+    """Unrecovered loss between the baseline and the latest sample of cumulative counters."""
+    if ends is None:
+        return None
+    base, last = ends
+    expected = last.packets_expected - base.packets_expected
+    return (last.packets_lost - base.packets_lost) / expected if expected > 0 else None

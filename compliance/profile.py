@@ -1,0 +1,124 @@
+"""The rule profile: every threshold and legal rule in one place, each beside its source.
+
+A municipality or a lawyer changes numbers here (or builds a Profile with `dataclasses.replace`);
+nothing else in the code base holds a threshold. docs/profile.md is the readable table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Band:
+    """Degraded and critical thresholds on one metric.
+
+    The direction follows from their order: critical above degraded means higher is worse
+    (loss, delay); critical below degraded means lower is worse (frame rate, height).
+    Both thresholds are strict: a value exactly at a threshold is still on the good side.
+    """
+
+    degraded: float
+    critical: float
+    ideal: float  # display score only: the value that scores 100
+
+    def grade(self, value: float) -> int:
+        """0 = ok, 1 = degraded, 2 = critical."""
+        if self._worse(value, self.critical):
+            return 2
+        return 1 if self._worse(value, self.degraded) else 0
+
+    def score(self, value: float) -> float:
+        """0-100 for display: 100 at ideal, 60 at degraded, 20 at critical, 0 one band beyond."""
+        sign = 1.0 if self.critical > self.degraded else -1.0
+        points = (
+            (self.ideal, 100.0),
+            (self.degraded, 60.0),
+            (self.critical, 20.0),
+            (2 * self.critical - self.degraded, 0.0),
+        )
+        v = sign * value
+        if v <= sign * self.ideal:
+            return 100.0
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            if v <= sign * x1:
+                return y0 + (y1 - y0) * (v - sign * x0) / (sign * x1 - sign * x0)
+        return 0.0
+
+    def _worse(self, value: float, threshold: float) -> bool:
+        return value > threshold if self.critical > self.degraded else value < threshold
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """Media-quality rules for "see and hear each other on equal terms" (docs/MEDIA.md)."""
+
+    # Timing
+    tick_s: float = 0.25  # MEDIA.md: evaluate on a short tick (250 ms)
+    grace_s: float = 2.0  # MEDIA.md: ignore the first 2 s after a track start, unmute, ICE restart
+    hysteresis_s: float = 5.0  # MEDIA.md: leave a fault only after >= 5 s better than degraded
+
+    # Hard faults: the member is not present; suspend at the first tick the rule holds
+    audio_silence_s: float = 1.0  # Opus/RFC 7587: 50 packets/s, with DTX at least every 400 ms
+    freeze_gap_factor: float = 3.0  # W3C webrtc-stats freeze: gap >= max(3*avg, avg + 150 ms)
+    freeze_gap_margin_s: float = 0.150  # W3C webrtc-stats freeze (as above)
+    freeze_average_frames: int = 30  # W3C webrtc-stats: avg over the last 30 frames (media layer)
+    freeze_sustained_s: float = 1.0  # MEDIA.md: a freeze is a fault when sustained >= 1.0 s
+
+    # Degradation: each tick evaluates the last `window_s`; a level holds when at least
+    # `votes_needed` of the last `votes_of` evaluations reached it (MEDIA.md: 3 of 4 in 2 s)
+    window_s: float = 2.0  # MEDIA.md
+    votes_needed: int = 3  # MEDIA.md
+    votes_of: int = 4  # MEDIA.md
+    fps: Band = Band(20, 12, ideal=30)  # EN 301 549 6.5: 12 fps shall, 20 fps should
+    height: Band = Band(240, 144, ideal=720)  # EN 301 549: QCIF (144) shall, QVGA/CIF (240) should
+    audio_loss: Band = Band(0.025, 0.075, ideal=0)  # LiveKit connectionquality loss weights
+    video_loss: Band = Band(0.02, 0.06, ideal=0)  # LiveKit connectionquality loss weights
+    one_way_delay_s: Band = Band(0.150, 0.400, ideal=0)  # ITU-T G.114
+    terminal_delay_s: float = 0.040  # MEDIA.md: ~40 ms capture/encode/render in RTT/2 + 2*jitter
+
+    # Face presence: slow path, "member not visible" to the chair, never an automatic suspend
+    face_sample_hz: float = 2.0  # MEDIA.md: detect at ~2 Hz (the analyser's rate)
+    face_min_confidence: float = 0.6  # MEDIA.md: a face counts at confidence >= 0.6 ...
+    face_min_width_px: int = 40  # ... and width >= 40 px at native resolution (identification)
+    face_window_s: float = 5.0  # MEDIA.md: raise after >= 5 s ...
+    face_negative_share: float = 0.8  # ... with >= 80 % of samples negative (members read papers)
+
+
+@dataclass(frozen=True)
+class LegalRules:
+    """Rules of procedure from the Local Government Act and the municipality's guidance."""
+
+    name: str = "KL 2017:725 (lydelse 2026)"
+    quorum_more_than_half: bool = True  # KL 6:27 "mer än hälften"; the seed says "minst hälften" -> False
+    remote_request_deadline_days: int = 4  # seed: "senast fyra dagar före"
+    equal_terms_required: bool = True  # KL 5:16, 6:24: see and hear each other on equal terms
+    chair_must_be_in_room: bool = True  # seed
+    secret_ballot_allowed_with_remote: bool = False  # seed: the platform cannot keep secret ballots
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One versioned rule set: the law it follows and the media quality it demands."""
+
+    legal: LegalRules = field(default_factory=LegalRules)
+    quality: QualityRules = field(default_factory=QualityRules)
+
+
+def default_profile() -> Profile:
+    """Today's law: KL 2017:725 with equal terms (KL 5:16, 6:24)."""
+    return Profile(legal=LegalRules(), quality=QualityRules())
+
+
+def reform_profile() -> Profile:
+    """Prop. 2025/26:164, proposed from 2026-07-01 (unverified whether passed).
+
+    "See and hear each other on equal terms" gives way to the chair ensuring who takes part
+    and that remote members can follow and take part. Media quality is still measured.
+    """
+    legal = replace(
+        LegalRules(),
+        name="KL 2017:725 med prop. 2025/26:164 (från 2026-07-01, ej verifierad)",
+        equal_terms_required=False,
+    )
+    return Profile(legal=legal, quality=QualityRules())
