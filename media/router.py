@@ -1,9 +1,10 @@
-"""Router: a meeting's media room, routing every producer to every other peer."""
+"""Router: a meeting's media room, routing each producer to the peers allowed to see it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 
 from aiortc import MediaStreamTrack
 
@@ -13,30 +14,35 @@ from .relay_meter import RelayMeter
 
 logger = logging.getLogger(__name__)
 
+# (subscriber peer id, publisher peer id) -> may the subscriber receive the publisher's media?
+Policy = Callable[[str, str], bool]
+
+
+def everyone(subscriber: str, publisher: str) -> bool:
+    return True
+
 
 class Router:
-    """Owns the peers of one meeting. A peer's new producer gets a consumer at
-    every other peer; a peer that leaves takes its producers and their consumers
+    """Owns the peers of one meeting. Each peer consumes every producer the policy allows
+    (by default all of them); a peer that leaves takes its producers and their consumers
     with it; closing the router closes every peer and transport."""
 
-    def __init__(self, analyse_video: bool = True) -> None:
+    def __init__(self, analyse_video: bool = True, policy: Policy = everyone) -> None:
         self.peers: dict[str, Peer] = {}
         self.meter = RelayMeter()
         self.analyse_video = analyse_video
+        self.policy = policy
         self.closed = False
-        self.on_producer: list = []  # callbacks(producer) for analysis and statistics
+        self.on_producer: list[Callable[[Producer], None]] = []
+        self._lock = asyncio.Lock()
 
     async def add_peer(self, peer: Peer) -> None:
-        """Let ``peer`` in: it subscribes to every existing producer, then gets its offer."""
+        """Let ``peer`` in: it subscribes to what it may see, then gets its first offer."""
         if self.closed:
             raise RuntimeError("router closed")
         self.peers[peer.id] = peer
         peer.pc.on("track", lambda track: self._on_track(peer, track))
-        for other in self.peers.values():
-            if other is not peer:
-                for producer in other.producers.values():
-                    peer.consume(producer)
-        await peer.negotiate()
+        await self.update_subscriptions(always_offer=[peer.id])
 
     def _on_track(self, peer: Peer, track: MediaStreamTrack) -> None:
         transceiver = next(
@@ -44,16 +50,35 @@ class Router:
         )
         if transceiver is None or transceiver is not peer.publish_slots.get(track.kind):
             return
-        if track.kind in peer.producers:
+        if track.kind in peer.producers or peer.closed:
             return
         producer = Producer(peer.id, transceiver, self.meter, self.analyse_video)
         peer.producers[track.kind] = producer
         for callback in self.on_producer:
             callback(producer)
-        for other in self.peers.values():
-            if other is not peer and not other.closed:
-                other.consume(producer)
-                asyncio.ensure_future(other.negotiate())
+        asyncio.ensure_future(self.update_subscriptions())
+
+    async def update_subscriptions(self, always_offer: Iterable[str] = ()) -> None:
+        """Make every peer's consumers match the policy; re-offer to each peer that changed."""
+        async with self._lock:
+            changed = set(always_offer)
+            for subscriber in list(self.peers.values()):
+                for publisher in list(self.peers.values()):
+                    if publisher is subscriber:
+                        continue
+                    allowed = self.policy(subscriber.id, publisher.id)
+                    for producer in list(publisher.producers.values()):
+                        has = producer.id in subscriber.consumers
+                        if allowed and not has and not producer.closed:
+                            subscriber.consume(producer)
+                            changed.add(subscriber.id)
+                        elif has and not allowed:
+                            await subscriber.unconsume(producer.id)
+                            changed.add(subscriber.id)
+            for peer_id in changed:
+                peer = self.peers.get(peer_id)
+                if peer is not None and not peer.closed:
+                    await peer.negotiate()
 
     async def remove_peer(self, peer_id: str) -> None:
         """Take a peer out: close its producers and consumers, re-offer to the others."""
@@ -67,10 +92,7 @@ class Router:
             for producer in peer.producers.values():
                 other.consumers.pop(producer.id, None)
         await peer.close()
-        for other_id in affected:
-            other = self.peers.get(other_id)
-            if other is not None and not other.closed:
-                await other.negotiate()
+        await self.update_subscriptions(always_offer=affected & set(self.peers))
 
     async def close(self) -> None:
         """Close every peer and its transports."""
