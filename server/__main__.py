@@ -7,7 +7,9 @@ import sys
 
 from aiohttp import web
 
-from .app import DEMO_MEETING, create_app
+from .app import create_app
+from .demo import demo_links
+from .keys import SERVICE
 from .config import parse_args
 from .tls import ensure_certificate, server_context
 
@@ -25,9 +27,17 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(config)
     shown = "localhost" if config.host in ("127.0.0.1", "0.0.0.0") else config.host
     base = f"{scheme}://{shown}:{config.port}"
-    print(f"Kvorum körs / is running: {base}/", flush=True)
-    if config.demo:
-        print(f"  Demomöte / demo meeting: {base}/m/{DEMO_MEETING[0]}", flush=True)
+
+    async def announce(app: web.Application) -> None:
+        print(f"Kvorum körs / is running: {base}/", flush=True)
+        print(f"  Sekreterarens sidor / secretary pages: {base}/secretary", flush=True)
+        links = demo_links(app[SERVICE], base)
+        if links:
+            print("  Demomötet, personliga länkar / demo meeting, personal links:", flush=True)
+            for name, role, link in links:
+                print(f"    {name} ({role}): {link}", flush=True)
+
+    app.on_startup.append(announce)
     web.run_app(app, host=config.host, port=config.port, ssl_context=ssl_context, print=None)
 
 

@@ -1,4 +1,5 @@
-"""The aiohttp application: pages, the signalling WebSocket and the wiring."""
+"""The aiohttp application: pages, the signalling WebSocket and the wiring of
+media (router, analysis) to compliance (monitor, meeting model)."""
 
 from __future__ import annotations
 
@@ -8,50 +9,81 @@ from pathlib import Path
 
 from aiohttp import web
 
+from compliance.profile import default_profile
 from media.aiortc_tap import check_version
+from media.face_watch import FaceWatch
 from media.ice import use_addresses
 from media.router import Router
 
 from .config import Config
-from .rooms import Rooms
+from .demo import DEMO_MEETING, ensure_demo
+from .eventlog import EventLog
+from .invitations import Invitations
+from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
+from .meetings import MeetingService, load_secret
+from .rooms import Room, Rooms
 from .signalling import websocket_handler
+from .supervisor import Supervisor
+from .views import publish_state
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-DEMO_MEETING = ("demo", "Demonämnden – sammanträde")
+GUEST_TITLE = "Öppet testrum / open test room"
 
 
-async def _page(request: web.Request, name: str) -> web.FileResponse:
+async def _page(name: str) -> web.FileResponse:
     return web.FileResponse(WEB_DIR / name, headers={"Cache-Control": "no-cache"})
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    return await _page(request, "index.html")
+    return await _page("index.html")
 
 
 async def meeting_page(request: web.Request) -> web.StreamResponse:
-    if request.app["rooms"].get(request.match_info["meeting_id"]) is None:
+    if request.app[ROOMS].get(request.match_info["meeting_id"]) is None:
         raise web.HTTPNotFound(text="Mötet finns inte. / The meeting does not exist.")
-    return await _page(request, "meeting.html")
+    return await _page("meeting.html")
 
 
 async def list_meetings(request: web.Request) -> web.Response:
-    rooms = request.app["rooms"]
+    """Only guest rooms are listed publicly: a meeting is reached by personal link."""
     return web.json_response([
         {"id": r.id, "title": r.title, "participants": len(r.participants), "closed": r.closed}
-        for r in rooms
+        for r in request.app[ROOMS] if r.service is None
     ])
 
 
 async def media_stats(request: web.Request) -> web.Response:
     out = {}
-    for room in request.app["rooms"]:
+    for room in request.app[ROOMS]:
         figures = room.router.meter.figures()
         out[room.id] = dataclasses.asdict(figures) | {"peers": len(room.router.peers)}
     return web.json_response(out)
 
 
-async def _close_rooms(app: web.Application) -> None:
-    await app["rooms"].close_all()
+def _watch_room(app: web.Application, room: Room) -> None:
+    """Every room gets a supervisor (the equal-terms monitor) and publishes its state."""
+    supervisor = Supervisor(room, app[SERVICE].profile.quality, app[FACE_WATCH])
+    app[SUPERVISORS][room.id] = supervisor
+    room.on_change.append(lambda: publish_state(room))
+    supervisor.start()
+
+
+async def _start(app: web.Application) -> None:
+    config = app[CONFIG]
+    if config.demo:
+        await ensure_demo(app[SERVICE])
+    if config.guest_meeting:
+        app[ROOMS].open(config.guest_meeting, GUEST_TITLE, guests=True)
+
+
+async def _stop(app: web.Application) -> None:
+    await app[ROOMS].close_all()
+    for supervisor in app[SUPERVISORS].values():
+        await supervisor.stop()
+    face_watch = app[FACE_WATCH]
+    if face_watch is not None:
+        await face_watch.close()
+    app[SERVICE].log.close()
 
 
 def create_app(
@@ -63,14 +95,29 @@ def create_app(
     """
     check_version()
     use_addresses(config.ice_addresses)
-    app = web.Application(client_max_size=1024 * 1024)
-    app["config"] = config
+    profile = default_profile()
+    config.database.parent.mkdir(parents=True, exist_ok=True)
+    service = MeetingService(
+        EventLog(config.database),
+        Invitations(load_secret(config.database.parent / "secret.key")),
+        profile,
+    )
     if router_factory is None:
         def router_factory() -> Router:
             return Router(analyse_video=config.analyse_video)
-    app["rooms"] = rooms = Rooms(router_factory)
-    if config.demo:
-        rooms.open(*DEMO_MEETING)
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app[CONFIG] = config
+    app[SERVICE] = service
+    app[SUPERVISORS] = {}
+    app[FACE_WATCH] = FaceWatch(
+        rate_hz=profile.quality.face_sample_hz,
+        min_confidence=profile.quality.face_min_confidence,
+        min_width_px=profile.quality.face_min_width_px,
+    ) if config.analyse_video else None
+    app[ROOMS] = rooms = Rooms(router_factory, service)
+    rooms.on_open.append(lambda room: _watch_room(app, room))
+
     app.router.add_get("/", index)
     app.router.add_get("/m/{meeting_id}", meeting_page)
     app.router.add_get("/ws", websocket_handler)
@@ -78,5 +125,9 @@ def create_app(
     if config.expose_media_stats:
         app.router.add_get("/api/media-stats", media_stats)
     app.router.add_static("/static", WEB_DIR)
-    app.on_shutdown.append(_close_rooms)
+    app.on_startup.append(_start)
+    app.on_shutdown.append(_stop)
     return app
+
+
+__all__ = ["create_app", "DEMO_MEETING", "WEB_DIR"]

@@ -19,6 +19,7 @@ class Config:
     database: Path = Path("var/kvorum.sqlite3")
     analyse_video: bool = True
     demo: bool = True
+    guest_meeting: str | None = None  # a room anyone may join by name (tests, benchmarks)
     expose_media_stats: bool = False
 
 
@@ -46,6 +47,9 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--no-analysis", action="store_true",
                    help="forward only: do not decode inbound video for analysis")
     p.add_argument("--no-demo", action="store_true", help="do not create the demo meeting")
+    p.add_argument("--guest-meeting", default=_env("GUEST_MEETING", "") or None,
+                   help="also open a room of this id that anyone may join by name, with no "
+                        "meeting model behind it (KVORUM_GUEST_MEETING; for tests and benchmarks)")
     p.add_argument("--expose-media-stats", action="store_true",
                    default=_env("EXPOSE_MEDIA_STATS", "") == "1",
                    help="serve relay figures at /api/media-stats (benchmarks)")
@@ -54,6 +58,6 @@ def parse_args(argv: list[str] | None = None) -> Config:
     return Config(
         host=a.host, port=a.port, tls=not a.no_tls, cert_file=Path(a.cert),
         key_file=Path(a.key), ice_addresses=ice, database=Path(a.database),
-        analyse_video=not a.no_analysis, demo=not a.no_demo,
+        analyse_video=not a.no_analysis, demo=not a.no_demo, guest_meeting=a.guest_meeting,
         expose_media_stats=a.expose_media_stats,
     )

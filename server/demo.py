@@ -34,9 +34,10 @@ async def ensure_demo(service: MeetingService) -> None:
         await service.create_committee(DEMO_COMMITTEE, "Demonämnden",
                                        party_order=("S", "M", "C", "SD", "V", "KD", "L", "MP"))
     for pid, name, role, party, order in DEMO_ROSTER:
-        await service.run_committee(DEMO_COMMITTEE, lambda s, at, p=(pid, name, role, party, order):
-                                    s.add_person(p[0], p[1], p[2], at, party=p[3],
-                                                 substitute_order=p[4]))
+        email = f"{pid}@demonamnden.example"
+        await service.run_committee(
+            DEMO_COMMITTEE, lambda s, at, p=(pid, name, role, party, order, email):
+            s.add_person(p[0], p[1], p[2], at, party=p[3], substitute_order=p[4], email=p[5]))
     today = datetime.now(LOCAL_TIME).date()
     await service.create_meeting(
         DEMO_COMMITTEE, DEMO_MEETING, date=(today.replace(year=today.year + 1)).isoformat(),

@@ -22,6 +22,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too-large": ("Meddelandet är för stort.", "The message is too large."),
     "binary-not-accepted": ("Binära meddelanden tas inte emot.", "Binary messages are not accepted."),
     "name-required": ("Ange ditt namn.", "Enter your name."),
+    "invitation-required": (
+        "Använd din personliga inbjudningslänk för att ansluta.",
+        "Use your personal invitation link to join.",
+    ),
+    "not-allowed": (
+        "Endast ordföranden eller sekreteraren får göra detta.",
+        "Only the chair or the secretary may do this.",
+    ),
 }
 
 

@@ -1,4 +1,10 @@
-"""Rooms: the live side of each meeting, the people connected and their media router."""
+"""Rooms: the live side of each meeting, the people connected and their media router.
+
+A room for a meeting in the model admits people by their personal invitation:
+the chair's and the secretary's devices are in the room; everyone else waits in
+the lobby, seen only by the chair, until admitted. A guest room (tests,
+benchmarks) lets anyone in by name and has no meeting model behind it.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,21 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from compliance.events import Admitted, Event, LeftMeeting, MeetingClosed
+from compliance.meeting import MeetingState, RuleViolation
 from media.peer import Peer
 from media.router import Router
+
+from .meetings import MeetingService
 
 logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+ROOM_ROLES = ("ordförande", "sekreterare")  # their devices are in the meeting room
+DASHBOARD_ROLES = ("ordförande", "sekreterare")
 
 
 @dataclass
@@ -25,76 +37,215 @@ class Participant:
     name: str
     send: Send
     peer: Peer
+    person_id: str | None = None  # None for a guest
+    role: str = "gäst"
+    admitted: bool = True
     audio: bool = True
     video: bool = True
 
+    @property
+    def key(self) -> str:
+        """Who this is across reconnects: the person, or for a guest the connection."""
+        return self.person_id or self.id
+
+    @property
+    def dashboard(self) -> bool:
+        return self.role in DASHBOARD_ROLES
+
     def public(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "audio": self.audio, "video": self.video}
+        return {"id": self.id, "name": self.name, "person_id": self.person_id,
+                "role": self.role, "audio": self.audio, "video": self.video}
 
 
-@dataclass
 class Room:
     """One meeting's live room."""
 
-    id: str
-    title: str
-    router: Router
-    participants: dict[str, Participant] = field(default_factory=dict)
-    closed: bool = False
+    def __init__(self, room_id: str, title: str, router: Router,
+                 service: MeetingService | None = None) -> None:
+        self.id = room_id
+        self.title = title
+        self.router = router
+        self.service = service
+        self.participants: dict[str, Participant] = {}
+        self.closed = False
+        self.on_change: list[Callable[[], Awaitable[None]]] = []
+        router.policy = self.may_receive
 
-    async def broadcast(self, message: dict[str, Any], exclude: str | None = None) -> None:
+    # -- who sees whom -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> MeetingState | None:
+        return self.service.meeting(self.id) if self.service else None
+
+    def may_receive(self, subscriber_id: str, publisher_id: str) -> bool:
+        """Admitted people see each other; the chair and secretary also see the lobby."""
+        subscriber = self.participants.get(subscriber_id)
+        publisher = self.participants.get(publisher_id)
+        if subscriber is None or publisher is None or not subscriber.admitted:
+            return False
+        return publisher.admitted or subscriber.dashboard
+
+    def connected(self, person_id: str) -> list[Participant]:
+        return [p for p in self.participants.values() if p.person_id == person_id]
+
+    def by_peer(self, peer_id: str) -> Participant | None:
+        return self.participants.get(peer_id)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    async def broadcast(self, message: dict[str, Any], exclude: str | None = None,
+                        admitted_only: bool = True, dashboards_only: bool = False) -> None:
         for participant in list(self.participants.values()):
-            if participant.id != exclude:
-                await participant.send(message)
+            if participant.id == exclude:
+                continue
+            if admitted_only and not participant.admitted:
+                continue
+            if dashboards_only and not participant.dashboard:
+                continue
+            await participant.send(message)
 
-    async def join(self, name: str, send: Send) -> Participant:
-        """Add a participant: they get a welcome, the others a participant-joined."""
+    def _others(self, participant: Participant) -> list[dict[str, Any]]:
+        return [p.public() for p in self.participants.values()
+                if p.admitted and p.id != participant.id]
+
+    # -- joining and leaving -----------------------------------------------------------------
+
+    async def join(self, name: str, send: Send, person_id: str | None = None) -> Participant:
+        """Connect someone: a guest, or an invited person who is admitted or waits in the
+        lobby. They get a welcome; the admitted others a participant-joined."""
         pid = secrets.token_hex(6)
-        participant = Participant(pid, name, send, Peer(pid, name, send))
-        others = [p.public() for p in self.participants.values()]
+        participant = Participant(pid, name, send, Peer(pid, name, send), person_id=person_id)
+        if person_id is not None:
+            await self._enter(participant)
         self.participants[pid] = participant
-        await send({"type": "welcome", "participant_id": pid,
-                    "meeting": {"id": self.id, "title": self.title}, "participants": others})
-        await self.broadcast({"type": "participant-joined", "participant": participant.public()},
-                             exclude=pid)
+        await send({
+            "type": "welcome", "participant_id": pid, "person_id": person_id,
+            "role": participant.role, "admitted": participant.admitted,
+            "dashboard": participant.dashboard,
+            "meeting": {"id": self.id, "title": self.title},
+            "participants": self._others(participant) if participant.admitted else [],
+        })
+        if participant.admitted:
+            await self.broadcast({"type": "participant-joined",
+                                  "participant": participant.public()}, exclude=pid)
         await self.router.add_peer(participant.peer)
+        await self._changed()
         return participant
 
+    async def _enter(self, participant: Participant) -> None:
+        """Admit or put in the lobby, by role and what the meeting's log says."""
+        assert self.service is not None and participant.person_id is not None
+        state = self.service.meeting(self.id)
+        assert state is not None
+        person = state.person(participant.person_id)
+        participant.role = person.role
+        person_id = participant.person_id
+        if person.role in ROOM_ROLES:
+            if person_id not in state.present:
+                await self.service.run(self.id, lambda s, at: s.mark_present(
+                    person_id, by=person_id, at=at))
+            participant.admitted = True
+        elif person_id in state.present:
+            participant.admitted = True  # reconnecting after a dropped link
+        else:
+            participant.admitted = False
+            if person_id not in state.lobby:
+                await self.service.run(self.id, lambda s, at: s.enter_lobby(person_id, at))
+
     async def leave(self, pid: str) -> None:
-        """Remove a participant and their media; the others are told and re-offered."""
+        """Disconnect a participant and their media. A person stays present in the log:
+        a dropped link is the monitor's to judge, leaving is the chair's to record."""
         participant = self.participants.pop(pid, None)
         if participant is None:
             return
         await self.router.remove_peer(pid)
-        await self.broadcast({"type": "participant-left", "participant_id": pid})
+        if participant.admitted:
+            await self.broadcast({"type": "participant-left", "participant_id": pid})
+        await self._changed()
+
+    async def on_event(self, event: Event) -> None:
+        """React to an event appended to this meeting's log."""
+        if isinstance(event, Admitted):
+            for participant in self.connected(event.person_id):
+                participant.admitted = True
+                await participant.send({"type": "admitted", "mode": event.mode,
+                                        "participants": self._others(participant)})
+                await self.broadcast({"type": "participant-joined",
+                                      "participant": participant.public()},
+                                     exclude=participant.id)
+            await self.router.update_subscriptions()
+        elif isinstance(event, LeftMeeting):
+            for participant in self.connected(event.person_id):
+                if participant.role in ROOM_ROLES:
+                    continue
+                was_admitted, participant.admitted = participant.admitted, False
+                await participant.send({"type": "removed", "reason": event.reason})
+                if was_admitted:
+                    await self.broadcast({"type": "participant-left",
+                                          "participant_id": participant.id})
+            await self.router.update_subscriptions()
+        elif isinstance(event, MeetingClosed):
+            await self.close()
+            return
+        await self._changed()
+
+    async def _changed(self) -> None:
+        for callback in list(self.on_change):
+            await callback()
 
     async def close(self) -> None:
         """End the meeting: every participant is told, every transport closed."""
+        if self.closed:
+            return
         self.closed = True
-        await self.broadcast({"type": "bye", "reason": "meeting-closed"})
+        await self.broadcast({"type": "bye", "reason": "meeting-closed"}, admitted_only=False)
         self.participants.clear()
         await self.router.close()
+        await self._changed()
 
 
 class Rooms:
     """All rooms of this server, by meeting id."""
 
-    def __init__(self, router_factory: Callable[[], Router]) -> None:
+    def __init__(self, router_factory: Callable[[], Router],
+                 service: MeetingService | None = None) -> None:
         self._rooms: dict[str, Room] = {}
         self._router_factory = router_factory
+        self.service = service
+        self.on_open: list[Callable[[Room], None]] = []
+        if service is not None:
+            service.listeners.append(self._on_event)
 
-    def open(self, meeting_id: str, title: str) -> Room:
+    def open(self, meeting_id: str, title: str, guests: bool = False) -> Room:
         room = self._rooms.get(meeting_id)
         if room is None or room.closed:
-            room = Room(meeting_id, title, self._router_factory())
+            room = Room(meeting_id, title, self._router_factory(),
+                        None if guests else self.service)
             self._rooms[meeting_id] = room
+            for callback in self.on_open:
+                callback(room)
         return room
 
     def get(self, meeting_id: str) -> Room | None:
-        return self._rooms.get(meeting_id)
+        room = self._rooms.get(meeting_id)
+        if room is None and self.service is not None:
+            state = self.service.meeting(meeting_id)
+            if state is not None and state.phase != "closed" and state.meeting is not None:
+                committee = state.committee.name if state.committee else ""
+                room = self.open(meeting_id, f"{committee} {state.meeting.date}".strip())
+        return room
+
+    async def _on_event(self, meeting_id: str, event: Event) -> None:
+        room = self._rooms.get(meeting_id)
+        if room is not None and not room.closed:
+            await room.on_event(event)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(list(self._rooms.values()))
 
     async def close_all(self) -> None:
         await asyncio.gather(*(room.close() for room in self if not room.closed))
+
+
+def describe_violation(exc: RuleViolation) -> dict[str, str]:
+    return {"code": exc.code, "message_sv": exc.message_sv, "message_en": exc.message_en}

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from server.app import create_app
 from server.config import Config
+from server.keys import ROOMS, SERVICE
 
 
 def free_port() -> int:
@@ -26,13 +27,18 @@ class RunningServer:
 
     @property
     def rooms(self):  # type: ignore[no-untyped-def]
-        return self.app["rooms"]
+        return self.app[ROOMS]
+
+    @property
+    def service(self):  # type: ignore[no-untyped-def]
+        return self.app[SERVICE]
 
 
 @pytest.fixture
 async def server(tmp_path) -> AsyncIterator[RunningServer]:  # type: ignore[no-untyped-def]
     port = free_port()
-    config = Config(host="127.0.0.1", port=port, tls=False, database=tmp_path / "kvorum.sqlite3")
+    config = Config(host="127.0.0.1", port=port, tls=False, database=tmp_path / "kvorum.sqlite3",
+                    demo=True, guest_meeting="open")
     app = create_app(config)
     runner = web.AppRunner(app)
     await runner.setup()

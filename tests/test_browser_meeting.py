@@ -27,11 +27,11 @@ async def browser(tmp_path):  # type: ignore[no-untyped-def]
 
 async def test_browser_and_synthetic_participant_see_each_other(server, browser):
     page = await browser.new_page()
-    await page.goto(server.base_url + "/m/demo")
+    await page.goto(server.base_url + "/m/open")
     await page.fill("#name", "Anna Andersson")
     await page.click("#join-button")
 
-    synthetic = SyntheticParticipant(server.base_url, "demo", "Bo Berg", mark=2)
+    synthetic = SyntheticParticipant(server.base_url, "open", "Bo Berg", mark=2)
     await synthetic.join()
     try:
         # The browser plays the synthetic participant's video: it has a size and time advances.

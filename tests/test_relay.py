@@ -29,7 +29,7 @@ async def wait_until(predicate, timeout: float, step: float = 0.1) -> bool:  # t
 
 
 async def join_all(server, n: int, **kwargs) -> list[SyntheticParticipant]:  # type: ignore[no-untyped-def]
-    people = [SyntheticParticipant(server.base_url, "demo", f"P{i}", mark=i, **kwargs)
+    people = [SyntheticParticipant(server.base_url, "open", f"P{i}", mark=i, **kwargs)
               for i in range(n)]
     for person in people:
         await person.join()
@@ -95,7 +95,7 @@ async def test_server_forwards_without_encoding(server, monkeypatch):
         assert await wait_until(
             lambda: all(s.frames >= 15 for p in people for s in p.received.values()
                         if s.kind == "video"), timeout=20), "video did not flow"
-        router = server.rooms.get("demo").router
+        router = server.rooms.get("open").router
         senders = [t.sender for peer in router.peers.values() for t in peer.pc.getTransceivers()
                    if t.currentDirection == "sendonly"]
         assert len(senders) == 3 * 2 * 2
@@ -122,7 +122,7 @@ async def test_participant_who_leaves_disappears_for_the_others(server):
             other = next(q for q in stayers if q is not p)
             video = p.streams_from(other.id)["video"]
             assert video.frames > before[id(video)]
-        router = server.rooms.get("demo").router
+        router = server.rooms.get("open").router
         assert leaver.id not in router.peers
         assert all(leaver.id not in c.producer.peer_id for peer in router.peers.values()
                    for c in peer.consumers.values() if not c.closed)
@@ -133,7 +133,7 @@ async def test_participant_who_leaves_disappears_for_the_others(server):
 
 async def test_closing_the_meeting_closes_every_transport(server):
     people = await join_all(server, 3, decode=False)
-    room = server.rooms.get("demo")
+    room = server.rooms.get("open")
     pcs = [peer.pc for peer in room.router.peers.values()]
     try:
         await room.close()

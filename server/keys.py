@@ -1,0 +1,21 @@
+"""Typed keys for what the aiohttp application holds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from media.face_watch import FaceWatch
+
+    from .config import Config
+    from .meetings import MeetingService
+    from .rooms import Rooms
+    from .supervisor import Supervisor
+
+CONFIG: web.AppKey[Config] = web.AppKey("config")
+ROOMS: web.AppKey[Rooms] = web.AppKey("rooms")
+SERVICE: web.AppKey[MeetingService] = web.AppKey("service")
+SUPERVISORS: web.AppKey[dict[str, Supervisor]] = web.AppKey("supervisors")
+FACE_WATCH: web.AppKey[FaceWatch | None] = web.AppKey("face_watch")
