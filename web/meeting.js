@@ -2,7 +2,9 @@
 // The server always sends the offer; this page only answers (docs/protocol.md).
 
 const meetingId = decodeURIComponent(location.pathname.split('/').pop());
+const token = new URLSearchParams(location.search).get('t');
 const $ = (id) => document.getElementById(id);
+const STATS_EVERY_MS = 1000;
 
 const state = {
   ws: null,
@@ -12,8 +14,18 @@ const state = {
   tracks: {},            // mid -> {role, kind, participant}
   people: new Map(),     // participant id -> {name, audio, video, stream, tile}
   negotiation: Promise.resolve(),
+  listeners: [],         // functions(message) added by the chair's dashboard
+  welcome: null,
 };
 window.kvorum = state;   // for the browser tests and for support staff in devtools
+
+/** What the dashboard module gets: the page's state, a way to send, a way to listen. */
+const api = {
+  state,
+  send: (message) => send(message),
+  on: (fn) => state.listeners.push(fn),
+  tileFor: (id) => tileFor(id),
+};
 
 function setStatus(text) { $('status').textContent = text; }
 
@@ -120,12 +132,29 @@ function onMessage(message) {
   switch (message.type) {
     case 'welcome':
       state.participantId = message.participant_id;
+      state.welcome = message;
       $('title').textContent = message.meeting.title;
-      for (const p of message.participants) {
-        state.people.set(p.id, { name: p.name, audio: p.audio, video: p.video });
-        tileFor(p.id);
+      addPeople(message.participants);
+      showAdmitted(message.admitted);
+      if (message.dashboard) {
+        import('/static/chair.js').then((m) => m.startDashboard(api)).catch((err) =>
+          console.error('dashboard failed to load', err));
       }
+      setStatus(message.admitted ? 'Ansluten' : 'I lobbyn');
+      break;
+    case 'admitted':
+      addPeople(message.participants);
+      showAdmitted(true);
       setStatus('Ansluten');
+      break;
+    case 'removed':
+      leave('Ordföranden har noterat att du har lämnat sammanträdet / The chair has recorded that you left the meeting');
+      break;
+    case 'meeting-phase':
+      showPhase(message);
+      break;
+    case 'my-quality':
+      showMyQuality(message);
       break;
     case 'offer':
       state.negotiation = state.negotiation.then(() => answer(message)).catch((err) => {
@@ -152,11 +181,86 @@ function onMessage(message) {
       break;
     case 'error':
       console.warn('server error', message);
-      if (!state.participantId) $('join-error').textContent = `${message.message_sv} / ${message.message_en}`;
+      if (!state.participantId) {
+        $('join-error').textContent = `${message.message_sv} / ${message.message_en}`;
+        $('join').hidden = false;
+        $('room').hidden = true;
+        $('join-button').disabled = false;
+        setStatus('Inte ansluten');
+      }
       break;
     default:
       break;
   }
+  for (const listener of state.listeners) {
+    try { listener(message); } catch (err) { console.error(err); }
+  }
+}
+
+function addPeople(list) {
+  for (const p of list || []) {
+    state.people.set(p.id, { ...(state.people.get(p.id) || {}), name: p.name, audio: p.audio, video: p.video });
+    tileFor(p.id);
+  }
+}
+
+function showAdmitted(admitted) {
+  $('lobby').hidden = admitted;
+  $('gallery').hidden = !admitted;
+}
+
+function showPhase(message) {
+  const banner = $('phase-banner');
+  if (message.phase === 'suspended') {
+    const reason = message.suspension ? message.suspension.reason : '';
+    banner.textContent = `Sammanträdet är avbrutet (KL 6:24): ${reason}. Inga beslut fattas förrän förbindelsen är återställd. / The meeting is suspended.`;
+    banner.hidden = false;
+  } else if (message.phase === 'closed') {
+    banner.textContent = 'Sammanträdet är avslutat. / The meeting is closed.';
+    banner.hidden = false;
+  } else {
+    banner.hidden = true;
+  }
+}
+
+const QUALITY_TEXT = {
+  ok: 'Din bild och ditt ljud är bra',
+  degraded: 'Din förbindelse är svag – använd headset och stabilt nät (inte 4G)',
+  failed: 'Din bild eller ditt ljud når inte fram – sammanträdet kan avbrytas',
+};
+
+function showMyQuality(q) {
+  const box = $('my-quality');
+  const parts = [QUALITY_TEXT[q.state] || ''];
+  if (q.visible === false) parts.push('Ditt ansikte syns inte i bilden – flytta kameran eller tänd ljuset');
+  box.textContent = parts.filter(Boolean).join(' · ');
+  box.dataset.state = q.visible === false && q.state === 'ok' ? 'degraded' : q.state;
+  box.hidden = false;
+}
+
+/** About once a second: what this browser receives from each other participant (getStats). */
+async function reportStats() {
+  if (!state.pc || state.pc.connectionState === 'closed') return;
+  const report = await state.pc.getStats();
+  const inbound = [];
+  let rtt = null;
+  for (const s of report.values()) {
+    if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined) rtt = s.currentRoundTripTime;
+  }
+  for (const s of report.values()) {
+    if (s.type !== 'inbound-rtp') continue;
+    const info = state.tracks[s.mid];
+    if (!info || info.role !== 'subscribe') continue;
+    inbound.push({
+      participant: info.participant, kind: s.kind,
+      framesPerSecond: s.framesPerSecond, freezeCount: s.freezeCount,
+      totalFreezesDuration: s.totalFreezesDuration, concealedSamples: s.concealedSamples,
+      totalSamplesReceived: s.totalSamplesReceived, jitterBufferDelay: s.jitterBufferDelay,
+      jitterBufferEmittedCount: s.jitterBufferEmittedCount, roundTripTime: rtt,
+      packetsLost: s.packetsLost, packetsReceived: s.packetsReceived,
+    });
+  }
+  send({ type: 'stats', inbound });
 }
 
 async function join(name) {
@@ -173,7 +277,8 @@ async function join(name) {
   };
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   state.ws = new WebSocket(`${scheme}://${location.host}/ws`);
-  state.ws.onopen = () => send({ type: 'join', meeting: meetingId, name });
+  state.ws.onopen = () => send(token ? { type: 'join', meeting: meetingId, token } : { type: 'join', meeting: meetingId, name });
+  state.statsTimer = setInterval(() => reportStats().catch(() => {}), STATS_EVERY_MS);
   state.ws.onmessage = (event) => onMessage(JSON.parse(event.data));
   state.ws.onclose = () => { if (!$('room').hidden) setStatus('Frånkopplad / disconnected'); };
   $('join').hidden = true;
@@ -182,6 +287,7 @@ async function join(name) {
 }
 
 function leave(reason) {
+  clearInterval(state.statsTimer);
   send({ type: 'leave' });
   if (state.ws) state.ws.close();
   if (state.pc) state.pc.close();
@@ -202,11 +308,15 @@ function toggle(kind, button, onText, offText) {
 }
 
 $('name').value = localStorage.getItem('kvorum-name') || '';
-$('rejoin').href = location.pathname;
+$('rejoin').href = location.pathname + location.search;
+if (token) {
+  $('name-field').hidden = true;
+  $('name').required = false;
+}
 $('join-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const name = $('name').value.trim();
-  if (name) join(name);
+  if (name || token) join(name);
 });
 $('mic').addEventListener('click', () => toggle('audio', $('mic'), 'Mikrofon på', 'Mikrofon av'));
 $('cam').addEventListener('click', () => toggle('video', $('cam'), 'Kamera på', 'Kamera av'));
