@@ -167,13 +167,16 @@ class SyntheticParticipant:
 
     def __init__(self, base_url: str, meeting: str, name: str, mark: int,
                  decode: bool = True, video_size: tuple[int, int] = (320, 180),
-                 publish: bool = True) -> None:
+                 publish: bool = True, token: str | None = None, check: bool = False) -> None:
         self.base_url = base_url
         self.meeting = meeting
         self.name = name
         self.mark = mark
         self.decode = decode
+        self.token = token
+        self.check = check
         self.id: str | None = None
+        self.welcome: dict[str, Any] = {}
         self.pc = RTCPeerConnection(
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.video = ReplayTrack(video_clip(mark, *video_size)) if publish else None
@@ -197,7 +200,12 @@ class SyntheticParticipant:
         self._session = aiohttp.ClientSession()
         self._ws = await self._session.ws_connect(self.base_url.rstrip("/") + "/ws")
         self._reader = asyncio.ensure_future(self._read())
-        await self.send({"type": "join", "meeting": self.meeting, "name": self.name})
+        join: dict[str, Any] = {"type": "join", "meeting": self.meeting, "name": self.name}
+        if self.token is not None:
+            join["token"] = self.token
+        if self.check:
+            join["check"] = True
+        await self.send(join)
         await asyncio.wait_for(self._welcome.wait(), timeout)
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -214,6 +222,7 @@ class SyntheticParticipant:
             kind = message["type"]
             if kind == "welcome":
                 self.id = message["participant_id"]
+                self.welcome = message
                 for p in message["participants"]:
                     self.participants[p["id"]] = p
                 self._welcome.set()

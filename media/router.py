@@ -27,8 +27,10 @@ class Router:
     (by default all of them); a peer that leaves takes its producers and their consumers
     with it; closing the router closes every peer and transport."""
 
-    def __init__(self, analyse_video: bool = True, policy: Policy = everyone) -> None:
+    def __init__(self, analyse_video: bool = True, policy: Policy = everyone,
+                 echo: bool = False) -> None:
         self.peers: dict[str, Peer] = {}
+        self.echo = echo  # peers also receive their own media back (the device check)
         self.meter = RelayMeter()
         self.analyse_video = analyse_video
         self.policy = policy
@@ -64,7 +66,7 @@ class Router:
             changed = set(always_offer)
             for subscriber in list(self.peers.values()):
                 for publisher in list(self.peers.values()):
-                    if publisher is subscriber:
+                    if publisher is subscriber and not self.echo:
                         continue
                     allowed = self.policy(subscriber.id, publisher.id)
                     for producer in list(publisher.producers.values()):

@@ -44,6 +44,17 @@ async def meeting_page(request: web.Request) -> web.StreamResponse:
     return await _page("meeting.html")
 
 
+async def check_page(request: web.Request) -> web.StreamResponse:
+    return await _page("check.html")
+
+
+async def quality_profile(request: web.Request) -> web.Response:
+    """The quality rules in force (the device check judges against the same profile)."""
+    profile = request.app[SERVICE].profile
+    return web.json_response({"legal": dataclasses.asdict(profile.legal),
+                              "quality": dataclasses.asdict(profile.quality)})
+
+
 async def list_meetings(request: web.Request) -> web.Response:
     """Only guest rooms are listed publicly: a meeting is reached by personal link."""
     return web.json_response([
@@ -121,7 +132,9 @@ def create_app(
     app.router.add_get("/", index)
     app.router.add_get("/m/{meeting_id}", meeting_page)
     app.router.add_get("/ws", websocket_handler)
+    app.router.add_get("/check", check_page)
     app.router.add_get("/api/meetings", list_meetings)
+    app.router.add_get("/api/profile", quality_profile)
     if config.expose_media_stats:
         app.router.add_get("/api/media-stats", media_stats)
     app.router.add_static("/static", WEB_DIR)

@@ -78,7 +78,8 @@ class Room:
         return self.service.meeting(self.id) if self.service else None
 
     def may_receive(self, subscriber_id: str, publisher_id: str) -> bool:
-        """Admitted people see each other; the chair and secretary also see the lobby."""
+        """Admitted people see each other; the chair and secretary also see the lobby.
+        (In a device-check room the one participant receives itself.)"""
         subscriber = self.participants.get(subscriber_id)
         publisher = self.participants.get(publisher_id)
         if subscriber is None or publisher is None or not subscriber.admitted:
@@ -225,6 +226,21 @@ class Rooms:
             for callback in self.on_open:
                 callback(room)
         return room
+
+    def open_check(self) -> Room:
+        """A private room for one device check: the server sends your media back to you."""
+        router = self._router_factory()
+        router.echo = True
+        room_id = "check-" + secrets.token_hex(6)
+        room = Room(room_id, "Testa din utrustning / device check", router)
+        self._rooms[room_id] = room
+        for callback in self.on_open:
+            callback(room)
+        return room
+
+    def discard(self, room: Room) -> None:
+        if self._rooms.get(room.id) is room:
+            del self._rooms[room.id]
 
     def get(self, meeting_id: str) -> Room | None:
         room = self._rooms.get(meeting_id)

@@ -73,6 +73,7 @@ class Session:
         self.app = app
         self.room: Room | None = None
         self.participant: Participant | None = None
+        self.check_room = False
 
     async def send(self, message: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -112,6 +113,9 @@ class Session:
         if self.participant is not None:
             await self.send(error("already-joined", ref="join"))
             return
+        if message.get("check") is True:
+            await self.join_check(message)
+            return
         meeting_id = message.get("meeting")
         if not isinstance(meeting_id, str):
             await self.send(error("bad-message", "join needs 'meeting'", ref="join"))
@@ -149,6 +153,14 @@ class Session:
         self.participant = await room.join(name, self.send, person_id=person_id)
         if self.participant.dashboard:
             await self.send(meeting_view(room))
+
+    async def join_check(self, message: dict[str, Any]) -> None:
+        """The device check: a private room whose only participant gets its media back."""
+        name = message.get("name")
+        name = " ".join(name.split())[:MAX_NAME] if isinstance(name, str) and name.strip() else "Test"
+        self.room = self.rooms.open_check()
+        self.check_room = True
+        self.participant = await self.room.join(name, self.send)
 
     async def chair_command(self, kind: str, message: dict[str, Any]) -> None:
         assert self.participant is not None and self.room is not None
@@ -203,6 +215,12 @@ class Session:
     async def close(self) -> None:
         if self.room is not None and self.participant is not None:
             await self.room.leave(self.participant.id)
+        if self.room is not None and self.check_room:
+            await self.room.close()
+            self.rooms.discard(self.room)
+            supervisor = self.app[SUPERVISORS].pop(self.room.id, None)
+            if supervisor is not None:
+                await supervisor.stop()
         self.participant = None
 
 
