@@ -110,8 +110,46 @@ def audio_clip(mark: int, seconds: float = 1.0) -> EncodedClip:
     return EncodedClip("audio", tuple(frames), AUDIO_PTIME_S, AUDIO_RATE)
 
 
+@lru_cache(maxsize=4)
+def face_clip(width: int = 640, height: int = 360, fps: int = 25, covered: bool = False,
+              bitrate: int = 500_000) -> EncodedClip:
+    """A VP8 clip of scikit-image's astronaut photo (a real, public-domain face), or the
+    same scene with the camera covered (a flat grey frame)."""
+    import cv2
+    from skimage import data
+
+    photo = data.astronaut()
+    scale = width / photo.shape[1]
+    big = cv2.resize(photo, (width, int(photo.shape[0] * scale)))
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+    codec.time_base = fractions.Fraction(1, fps)
+    codec.framerate = fractions.Fraction(fps, 1)
+    codec.bit_rate = bitrate
+    codec.gop_size = fps
+    codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    frames: list[tuple[bytes, bool]] = []
+    for i in range(2 * fps):
+        top = int((big.shape[0] - height) * (0.2 + 0.05 * np.sin(i / fps * np.pi)))
+        rgb = np.ascontiguousarray(big[top : top + height])
+        if covered:
+            rgb = np.full_like(rgb, 60) + (i % 3)
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+        frame.pts = i
+        for packet in codec.encode(frame):
+            frames.append((bytes(packet), bool(packet.is_keyframe)))
+    for packet in codec.encode(None):
+        frames.append((bytes(packet), bool(packet.is_keyframe)))
+    return EncodedClip("video", tuple(frames), 1 / fps, VIDEO_CLOCK)
+
+
 class ReplayTrack(MediaStreamTrack):
-    """Replays an encoded clip in real time as ``av.Packet``s; aiortc only packetizes them."""
+    """Replays an encoded clip in real time as ``av.Packet``s; aiortc only packetizes them.
+
+    Faults for tests: ``paused`` sends nothing (a frozen camera, a dead microphone),
+    ``drop_next(n)`` skips n frames (a gap of n+1 intervals), ``every`` sends one frame
+    in so many (a lower frame rate), ``use_clip`` switches the picture (a covered camera).
+    """
 
     def __init__(self, clip: EncodedClip) -> None:
         super().__init__()
@@ -119,7 +157,18 @@ class ReplayTrack(MediaStreamTrack):
         self._clip = clip
         self._index = 0
         self._start: float | None = None
-        self.paused = False  # while True, nothing is sent (a frozen camera, a dead microphone)
+        self.paused = False
+        self.every = 1
+        self._drop = 0
+        self._clip_start = 0
+
+    def drop_next(self, frames: int) -> None:
+        self._drop = frames
+
+    def use_clip(self, clip: EncodedClip) -> None:
+        """Switch to another clip, starting at its first (key)frame."""
+        self._clip = clip
+        self._clip_start = self._index
 
     async def recv(self) -> av.Packet:
         if self.readyState != "live":
@@ -131,10 +180,13 @@ class ReplayTrack(MediaStreamTrack):
             delay = due - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            if not self.paused:
+            if self._drop > 0:
+                self._drop -= 1
+            elif not self.paused and self._index % self.every == 0:
                 break
             self._index += 1
-        payload, _ = self._clip.frames[self._index % len(self._clip.frames)]
+        position = (self._index - self._clip_start) % len(self._clip.frames)
+        payload, _ = self._clip.frames[position]
         packet = av.Packet(payload)
         step = round(self._clip.interval_s * self._clip.clock_rate)
         packet.pts = self._index * step
@@ -166,8 +218,9 @@ class SyntheticParticipant:
     """
 
     def __init__(self, base_url: str, meeting: str, name: str, mark: int,
-                 decode: bool = True, video_size: tuple[int, int] = (320, 180),
-                 publish: bool = True, token: str | None = None, check: bool = False) -> None:
+                 decode: bool = True, video_size: tuple[int, int] = (320, 240), fps: int = 25,
+                 publish: bool = True, token: str | None = None, check: bool = False,
+                 video_clip: EncodedClip | None = None) -> None:
         self.base_url = base_url
         self.meeting = meeting
         self.name = name
@@ -179,7 +232,8 @@ class SyntheticParticipant:
         self.welcome: dict[str, Any] = {}
         self.pc = RTCPeerConnection(
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
-        self.video = ReplayTrack(video_clip(mark, *video_size)) if publish else None
+        clip = video_clip or globals()["video_clip"](mark, *video_size, fps=fps)
+        self.video = ReplayTrack(clip) if publish else None
         self.audio = ReplayTrack(audio_clip(mark)) if publish else None
         if self.audio and self.video:
             self.pc.addTransceiver(self.audio, direction="sendonly")
@@ -195,6 +249,38 @@ class SyntheticParticipant:
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._reader: asyncio.Task[None] | None = None
         self._tracks: dict[str, dict[str, Any]] = {}
+
+    def lose_packets(self, share: float) -> None:
+        """Drop this share of outgoing media packets, evenly spread, and every
+        retransmission, so the loss is not recovered (0 turns it off)."""
+        sender_ssrcs = {t.sender._ssrc for t in self.pc.getTransceivers()}
+        rtx_ssrcs = {t.sender._rtx_ssrc for t in self.pc.getTransceivers()}
+        transport = self.pc.getTransceivers()[0].sender.transport
+        original = getattr(transport, "_kvorum_send_rtp", transport._send_rtp)
+        transport._kvorum_send_rtp = original
+        counter = {"sent": 0, "dropped": 0}
+        self.loss_counter = counter
+
+        async def lossy(data: bytes) -> None:
+            if share > 0 and len(data) >= 12 and not 192 <= data[1] <= 223:
+                ssrc = int.from_bytes(data[8:12], "big")
+                if ssrc in rtx_ssrcs:
+                    return
+                if ssrc in sender_ssrcs:
+                    counter["sent"] += 1
+                    if counter["dropped"] < share * counter["sent"]:
+                        counter["dropped"] += 1
+                        return
+            await original(data)
+
+        transport._send_rtp = lossy
+
+    async def send_downlink_freezes(self, publisher: str, freezes: int,
+                                    frozen_s: float) -> None:
+        """Report, as a browser would, that the video from ``publisher`` froze."""
+        await self.send({"type": "stats", "inbound": [{
+            "participant": publisher, "kind": "video", "framesPerSecond": 3,
+            "freezeCount": freezes, "totalFreezesDuration": frozen_s}]})
 
     async def join(self, timeout: float = 10) -> None:
         self._session = aiohttp.ClientSession()

@@ -264,15 +264,19 @@ class EqualTermsMonitor:
         member.reset(kind)
 
     def feed(self, pid: str, sample: Sample) -> None:
-        """Record one measurement. Samples for unknown participants (late ones) are dropped."""
+        """Record one measurement. Samples for unknown participants (late ones) are dropped,
+        and so are audio and video samples taken in a grace period: a stream's first
+        seconds are no evidence, and must not weigh on the windows after the grace."""
         member = self._members.get(pid)
         if member is None:
             return
         match sample:
             case AudioSample():
-                member.audio.add(sample)
+                if not member.in_grace("audio", sample.at):
+                    member.audio.add(sample)
             case VideoSample():
-                member.video.add(sample)
+                if not member.in_grace("video", sample.at):
+                    member.video.add(sample)
             case LinkSample():
                 member.link.add(sample)
             case FaceSample():

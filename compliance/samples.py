@@ -17,7 +17,7 @@ class VideoSample:
     """A member's outgoing video as the server receives it."""
 
     at: float
-    frames_per_second: float
+    frames_per_second: float  # while frames flow; freeze-length gaps are left to the freeze rule
     current_gap_s: float  # time since the last frame arrived, at `at`
     mean_frame_interval_s: float | None  # over the last 30 frames; None before two frames
     height: int | None  # decoded height in pixels; None before the first decoded frame

@@ -60,12 +60,22 @@ class FaceWatch:
         self._pool: ProcessPoolExecutor | None = None
         self._task: asyncio.Task[None] | None = None
 
+    async def start(self) -> None:
+        """Start the worker process and wait until its detector is loaded, so that the
+        cost of starting it (a second of imports) never falls inside a meeting."""
+        if self._pool is not None:
+            return
+        self._pool = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=self._settings)
+        blank = np.zeros((54, 64), dtype=np.uint8)
+        await asyncio.get_running_loop().run_in_executor(self._pool, _detect, blank)
+        self._task = asyncio.ensure_future(self._run())
+
     def watch(self, key: str, on_sample: Callable[[FaceSample], None]) -> Callable[[Any, float], None]:
         """Start watching a stream; returns the frame observer to give its producer."""
         watched = _Watched(on_sample)
         self._watched[key] = watched
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._run())
 
         def on_frame(frame: Any, now: float) -> None:
             watched.frame = frame
@@ -78,9 +88,6 @@ class FaceWatch:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        self._pool = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=self._settings)
         try:
             while True:
                 await asyncio.sleep(self.interval_s)
@@ -111,5 +118,6 @@ class FaceWatch:
             self._task.cancel()
             self._task = None
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: pool.shutdown(wait=True, cancel_futures=True))

@@ -15,6 +15,7 @@ from aiortc.rtp import RtpPacket
 from compliance.samples import AudioSample, VideoSample
 
 FRAME_HISTORY = 31  # 30 intervals, the W3C freeze definition's average
+RATE_INTERVALS = 15  # the frame rate is judged over about the last second at 15 fps
 
 
 class _PacketCounters:
@@ -83,10 +84,25 @@ class VideoStreamStats:
         self.width = getattr(frame, "width", None)
         self.height = getattr(frame, "height", None)
 
+    def frame_rate(self) -> float:
+        """Frames per second while frames flow: the mean of the recent frame intervals,
+        leaving out any interval long enough to be a freeze (W3C: longer than
+        max(3 x median, median + 150 ms)), which the freeze rule judges instead. So a
+        short gap is not counted twice, and a steady low rate still shows as low."""
+        arrivals = list(self.frame_arrivals)[-(RATE_INTERVALS + 1):]
+        intervals = [b - a for a, b in zip(arrivals, arrivals[1:])]
+        if not intervals:
+            return 0.0
+        median = sorted(intervals)[len(intervals) // 2]
+        limit = max(3 * median, median + 0.150)
+        kept = [i for i in intervals if i <= limit]
+        mean = sum(kept) / len(kept)
+        return 1.0 / mean if mean > 0 else 0.0
+
     def sample(self, now: float) -> VideoSample:
         arrivals = self.frame_arrivals
         last = arrivals[-1] if arrivals else self.started_at
-        fps = float(sum(1 for t in arrivals if now - t <= 1.0))
+        fps = round(self.frame_rate(), 2)
         mean = (arrivals[-1] - arrivals[0]) / (len(arrivals) - 1) if len(arrivals) >= 2 else None
         return VideoSample(
             at=now, frames_per_second=fps, current_gap_s=max(0.0, now - last),

@@ -15,6 +15,7 @@ from media.face_watch import FaceWatch
 from media.ice import use_addresses
 from media.router import Router
 
+from .api import setup_api
 from .config import Config
 from .demo import DEMO_MEETING, ensure_demo
 from .eventlog import EventLog
@@ -81,6 +82,9 @@ def _watch_room(app: web.Application, room: Room) -> None:
 
 async def _start(app: web.Application) -> None:
     config = app[CONFIG]
+    face_watch = app[FACE_WATCH]
+    if face_watch is not None:
+        await face_watch.start()
     if config.demo:
         await ensure_demo(app[SERVICE])
     if config.guest_meeting:
@@ -135,6 +139,7 @@ def create_app(
     app.router.add_get("/check", check_page)
     app.router.add_get("/api/meetings", list_meetings)
     app.router.add_get("/api/profile", quality_profile)
+    setup_api(app)  # the secretary's API and pages (server/api.py)
     if config.expose_media_stats:
         app.router.add_get("/api/media-stats", media_stats)
     app.router.add_static("/static", WEB_DIR)

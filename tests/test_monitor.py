@@ -480,3 +480,29 @@ def test_removed_participant_is_no_longer_evaluated(meeting: Meeting) -> None:
     meeting.run_until(12.0)
     assert meeting.monitor.snapshot() == {}
     assert len(meeting.events) == 1
+
+
+def test_samples_from_the_grace_period_do_not_weigh_on_the_window_after_it() -> None:
+    """A stream's first second (no frame rate known yet) must not fail it once grace ends."""
+    from compliance.monitor import EqualTermsMonitor
+    from compliance.profile import QualityRules
+    from compliance.samples import AudioSample, LinkSample, VideoSample
+
+    rules = QualityRules()
+    monitor = EqualTermsMonitor(rules)
+    monitor.set_participant("m", name="M", deciding=True, remote=True, now=0.0)
+    events = []
+    t = 0.0
+    while t < 6.0:
+        fps = 0.0 if t < 1.5 else 25.0  # nothing measurable while the stream starts
+        monitor.feed("m", VideoSample(at=t, frames_per_second=fps, current_gap_s=0.02,
+                                      mean_frame_interval_s=0.04, height=480,
+                                      packets_expected=int(t * 100), packets_lost=0,
+                                      jitter_s=0.001, live=True))
+        monitor.feed("m", AudioSample(at=t, seconds_since_last_packet=0.01,
+                                      packets_expected=int(t * 50), packets_lost=0,
+                                      jitter_s=0.001, level_dbov=-30, live=True))
+        monitor.feed("m", LinkSample(at=t, state="connected", rtt_s=0.01))
+        events += monitor.tick(t)
+        t = round(t + rules.tick_s, 2)
+    assert events == [], events

@@ -1,0 +1,90 @@
+"""Helpers for tests that run the demo meeting with synthetic participants."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench.synthetic import SyntheticParticipant
+
+MEETING = "demo"
+
+
+def token(server: Any, person_id: str) -> str:
+    """A personal invitation token for someone on the demo meeting's roster."""
+    state = server.service.meeting(MEETING)
+    invitation = next(i for i, p in state.invitations.items() if p == person_id)
+    return str(server.service.token_for(MEETING, invitation))
+
+
+async def next_message(person: SyntheticParticipant, predicate: Callable[[dict[str, Any]], bool],
+                       timeout: float, since: int = 0) -> dict[str, Any] | None:
+    """The first message from index ``since`` on that matches, waiting up to ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for message in person.messages[since:]:
+            if predicate(message):
+                return message
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(0.02)
+
+
+def quality_of(message: dict[str, Any], person_id: str) -> dict[str, Any] | None:
+    if message.get("type") != "quality":
+        return None
+    return next((r for r in message["participants"] if r.get("person_id") == person_id), None)
+
+
+async def command(chair: SyntheticParticipant, message: dict[str, Any]) -> dict[str, Any]:
+    """Send a chair command and return the server's answer (done or error)."""
+    since = len(chair.messages)
+    await chair.send(message)
+    reply = await next_message(
+        chair, lambda m: m.get("ref") == message["type"] and m["type"] in ("done", "error"),
+        timeout=10, since=since)
+    assert reply is not None, f"no answer to {message['type']}"
+    return reply
+
+
+async def join_admitted(server: Any, person_id: str, mark: int, mode: str = "deciding",
+                        chair: SyntheticParticipant | None = None,
+                        **kwargs: Any) -> SyntheticParticipant:
+    """A remote member joins by personal link, waits in the lobby and is admitted."""
+    person = SyntheticParticipant(server.base_url, MEETING, person_id, mark=mark,
+                                  token=token(server, person_id), **kwargs)
+    await person.join()
+    assert person.welcome["admitted"] is False, "a remote member must wait in the lobby"
+    if chair is not None:
+        reply = await command(chair, {"type": "admit", "person_id": person_id, "mode": mode})
+        assert reply["type"] == "done", reply
+        assert await next_message(person, lambda m: m["type"] == "admitted", timeout=10)
+    return person
+
+
+async def start_meeting(server: Any, members: list[tuple[str, str]], **kwargs: Any
+                        ) -> tuple[SyntheticParticipant, list[SyntheticParticipant]]:
+    """The chair's room device joins, admits ``members`` (person id, mode) and opens the
+    meeting; returns once every member's link is judged ok by the monitor."""
+    chair = SyntheticParticipant(server.base_url, MEETING, "ordf", mark=0,
+                                 token=token(server, "ordf"), decode=False)
+    await chair.join()
+    people = [await join_admitted(server, pid, mark=i + 1, mode=mode, chair=chair,
+                                  decode=False, **kwargs)
+              for i, (pid, mode) in enumerate(members)]
+    reply = await command(chair, {"type": "open-meeting"})
+    assert reply["type"] == "done", reply
+    since = len(chair.messages)
+    for pid, _ in members:
+        ok = await next_message(
+            chair, lambda m, pid=pid: (quality_of(m, pid) or {}).get("state") == "ok",
+            timeout=15, since=since)
+        assert ok, f"{pid}'s link never became ok"
+    return chair, people
+
+
+async def close_all(*people: SyntheticParticipant) -> None:
+    for person in people:
+        await person.leave()

@@ -1,0 +1,184 @@
+"""Faults injected into live synthetic streams reach the chair as the law requires.
+
+Each test runs the demo meeting: the chair's room device, remote members admitted from
+the lobby, the meeting opened. Deadlines here are generous; the tight detection figures
+come from `python -m bench.detection` (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bench.synthetic import face_clip
+
+from .meeting_helpers import close_all, command, next_message, quality_of, start_meeting
+
+SUSPEND_DEADLINE_S = 3.0  # the monitor fires at ~1.0-1.25 s; CI machines get slack
+
+
+def suspend_for(pid: str):  # type: ignore[no-untyped-def]
+    return lambda m: m["type"] == "suspend-required" and m["person"] == pid
+
+
+async def test_video_frozen_for_1_1_s_suspends_the_meeting(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")])
+    try:
+        since = len(chair.messages)
+        onset = time.monotonic()
+        member.video.paused = True
+        event = await next_message(chair, suspend_for("led1"), SUSPEND_DEADLINE_S, since)
+        assert event is not None, "no suspend-required for a frozen picture"
+        assert event["evidence"]["metric"] == "video.freeze"
+        assert time.monotonic() - onset < SUSPEND_DEADLINE_S
+        await asyncio.sleep(0.3)
+        state = server.service.meeting("demo")
+        assert state.phase == "suspended" and state.suspension.participant == "led1"
+        assert state.present["led1"].link_failed
+        assert state.decision_block().code == "meeting_suspended"
+    finally:
+        await close_all(member, chair)
+
+
+async def test_a_video_gap_under_a_second_does_not_suspend(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")])
+    try:
+        since = len(chair.messages)
+        member.video.drop_next(22)  # 23 frame intervals at 25 fps: a 0.92 s gap
+        await asyncio.sleep(3.0)
+        assert await next_message(chair, suspend_for("led1"), 0, since) is None
+        assert server.service.meeting("demo").phase == "open"
+    finally:
+        await close_all(member, chair)
+
+
+async def test_audio_stopped_suspends_the_meeting(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")])
+    try:
+        since = len(chair.messages)
+        member.audio.paused = True
+        event = await next_message(chair, suspend_for("led1"), SUSPEND_DEADLINE_S, since)
+        assert event is not None and event["evidence"]["metric"] == "audio.silence"
+    finally:
+        await close_all(member, chair)
+
+
+async def test_eight_percent_loss_makes_the_link_degraded_or_failed(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")])
+    try:
+        since = len(chair.messages)
+        member.lose_packets(0.08)
+        row = await next_message(
+            chair, lambda m: (quality_of(m, "led1") or {}).get("state") in ("degraded", "failed"),
+            timeout=8, since=since)
+        assert row is not None, "8 % loss went unnoticed"
+        figures = quality_of(row, "led1")["figures"]
+        assert max(figures["video_loss_pct"] or 0, figures["audio_loss_pct"] or 0) >= 5
+    finally:
+        await close_all(member, chair)
+
+
+async def test_frame_rate_dropped_to_8_fps_fails_the_link(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")])
+    try:
+        since = len(chair.messages)
+        member.video.every = 3  # 8.3 fps
+        row = await next_message(
+            chair, lambda m: (quality_of(m, "led1") or {}).get("state") == "failed",
+            timeout=8, since=since)
+        assert row is not None, "an 8 fps picture was not judged failed"
+        assert quality_of(row, "led1")["figures"]["fps"] < 12
+        assert await next_message(chair, suspend_for("led1"), 2, since) is not None
+    finally:
+        await close_all(member, chair)
+
+
+async def test_covered_face_is_reported_not_visible_and_cleared_when_it_returns(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")],
+                                           video_clip=face_clip())
+    try:
+        visible = await next_message(
+            chair, lambda m: (quality_of(m, "led1") or {}).get("visible") is True, timeout=15)
+        assert visible, "the astronaut's face was never seen"
+        since = len(chair.messages)
+        member.video.use_clip(face_clip(covered=True))
+        hidden = await next_message(
+            chair, lambda m: m["type"] == "monitor-event"
+            and m["event"] == {"type": "visibility_changed", "pid": "led1", "visible": False},
+            timeout=15, since=since)
+        assert hidden, "a covered camera was not reported as 'not visible'"
+        assert await next_message(chair, suspend_for("led1"), 0, since) is None
+        since = len(chair.messages)
+        member.video.use_clip(face_clip())
+        back = await next_message(
+            chair, lambda m: m["type"] == "monitor-event"
+            and m["event"] == {"type": "visibility_changed", "pid": "led1", "visible": True},
+            timeout=15, since=since)
+        assert back, "the face's return was not reported"
+    finally:
+        await close_all(member, chair)
+
+
+async def test_member_reporting_downlink_freezes_fails_and_suspends(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")])
+    try:
+        since = len(chair.messages)
+        await member.send_downlink_freezes(chair.id, freezes=0, frozen_s=0.0)
+        await asyncio.sleep(0.3)
+        await member.send_downlink_freezes(chair.id, freezes=2, frozen_s=1.6)
+        event = await next_message(chair, suspend_for("led1"), SUSPEND_DEADLINE_S, since)
+        assert event is not None and event["evidence"]["metric"].startswith("downlink.video")
+    finally:
+        await close_all(member, chair)
+
+
+async def test_resume_only_after_the_link_has_been_good_for_the_hysteresis(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")])
+    try:
+        member.video.paused = True
+        assert await next_message(chair, suspend_for("led1"), SUSPEND_DEADLINE_S)
+        await asyncio.sleep(0.5)
+        member.video.paused = False
+        back_at = time.monotonic()
+        refused = await command(chair, {"type": "resume-meeting"})
+        assert refused["type"] == "error" and refused["code"] == "not_restorable"
+        restorable = await next_message(
+            chair, lambda m: m["type"] == "monitor-event"
+            and m["event"] == {"type": "restorable", "pid": "led1"}, timeout=20)
+        assert restorable, "the restored link never became restorable"
+        assert time.monotonic() - back_at >= 4.5, "restorable before the 5 s hysteresis"
+        await asyncio.sleep(0.3)
+        resumed = await command(chair, {"type": "resume-meeting"})
+        assert resumed["type"] == "done", resumed
+        assert server.service.meeting("demo").phase == "open"
+    finally:
+        await close_all(member, chair)
+
+
+async def test_an_observers_failure_never_suspends(server):
+    chair, (observer,) = await start_meeting(server, [("ers1", "attending-only")])
+    try:
+        since = len(chair.messages)
+        observer.video.paused = True
+        observer.audio.paused = True
+        failed = await next_message(
+            chair, lambda m: (quality_of(m, "ers1") or {}).get("state") == "failed",
+            timeout=8, since=since)
+        assert failed, "the observer's failure was not shown to the chair"
+        await asyncio.sleep(1.0)
+        assert await next_message(chair, suspend_for("ers1"), 0, since) is None
+        assert server.service.meeting("demo").phase == "open"
+    finally:
+        await close_all(observer, chair)
+
+
+async def test_a_member_whose_connection_drops_suspends_the_meeting(server):
+    chair, (member,) = await start_meeting(server, [("led1", "deciding")])
+    try:
+        since = len(chair.messages)
+        await member.pc.close()
+        await member.leave()
+        event = await next_message(chair, suspend_for("led1"), SUSPEND_DEADLINE_S + 2, since)
+        assert event is not None, "a dropped member did not suspend the meeting"
+    finally:
+        await close_all(chair)
