@@ -275,12 +275,34 @@ class SyntheticParticipant:
 
         transport._send_rtp = lossy
 
-    async def send_downlink_freezes(self, publisher: str, freezes: int,
-                                    frozen_s: float) -> None:
-        """Report, as a browser would, that the video from ``publisher`` froze."""
-        await self.send({"type": "stats", "inbound": [{
-            "participant": publisher, "kind": "video", "framesPerSecond": 3,
-            "freezeCount": freezes, "totalFreezesDuration": frozen_s}]})
+    def report_downlink(self) -> None:
+        """Send a browser-like `stats` report once a second (received frame rate, and the
+        cumulative freezes set in ``reported_freezes``), as the web client does."""
+        self.reported_freezes: dict[str, tuple[int, float]] = {}
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(1.0)
+                now = time.monotonic()
+                inbound = []
+                for stream in self.received.values():
+                    if stream.kind != "video" or stream.publisher not in self.participants:
+                        continue
+                    freezes, frozen = self.reported_freezes.get(stream.publisher, (0, 0.0))
+                    fps = sum(1 for t in stream.frame_arrivals[-60:] if now - t <= 1.0)
+                    inbound.append({"participant": stream.publisher, "kind": "video",
+                                    "framesPerSecond": fps, "freezeCount": freezes,
+                                    "totalFreezesDuration": frozen})
+                try:
+                    await self.send({"type": "stats", "inbound": inbound})
+                except (ConnectionError, AssertionError):
+                    return
+
+        self._reporter = asyncio.ensure_future(loop())
+
+    def freeze_downlink(self, publisher: str, freezes: int, frozen_s: float) -> None:
+        """From the next report on, say the video from ``publisher`` froze (cumulative)."""
+        self.reported_freezes[publisher] = (freezes, frozen_s)
 
     async def join(self, timeout: float = 10) -> None:
         self._session = aiohttp.ClientSession()
@@ -312,6 +334,9 @@ class SyntheticParticipant:
                 for p in message["participants"]:
                     self.participants[p["id"]] = p
                 self._welcome.set()
+            elif kind == "admitted":
+                for p in message["participants"]:
+                    self.participants[p["id"]] = p
             elif kind == "participant-joined":
                 self.participants[message["participant"]["id"]] = message["participant"]
             elif kind == "participant-left":
@@ -360,6 +385,8 @@ class SyntheticParticipant:
                 if s.publisher == publisher and s.mid in active}
 
     async def leave(self) -> None:
+        if getattr(self, "_reporter", None) is not None:
+            self._reporter.cancel()
         if self._ws is not None and not self._ws.closed:
             try:
                 await self.send({"type": "leave"})

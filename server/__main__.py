@@ -9,7 +9,8 @@ from aiohttp import web
 
 from .app import create_app
 from .demo import demo_links
-from .keys import SERVICE
+from .auth import secretary_link
+from .keys import ADMIN_KEY, SERVICE
 from .config import parse_args
 from .tls import ensure_certificate, server_context
 
@@ -30,7 +31,11 @@ def main(argv: list[str] | None = None) -> None:
 
     async def announce(app: web.Application) -> None:
         print(f"Kvorum körs / is running: {base}/", flush=True)
-        print(f"  Sekreterarens sidor / secretary pages: {base}/secretary", flush=True)
+        if sys.stdout.isatty():
+            link = secretary_link(base, app[ADMIN_KEY])
+        else:  # keep the key out of service logs
+            link = f"{base}/secretary  (nyckel / key: {config.database.parent / 'admin.key'})"
+        print(f"  Sekreterarens sidor / secretary pages: {link}", flush=True)
         links = demo_links(app[SERVICE], base)
         if links:
             print("  Demomötet, personliga länkar / demo meeting, personal links:", flush=True)

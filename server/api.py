@@ -543,13 +543,8 @@ class SecretaryApi:
             if meeting_id in taken:
                 raise RuleViolation("id_taken", "Id:t används redan.", "The id is already in use.")
             meeting_id = meeting_id or unique_id(f"{committee_id}-{date}", taken)
-            # Not MeetingService.create_meeting: it checks against the committee's state, which
-            # records the committee's latest meeting and so refuses a second one
-            # ("meeting_exists"). A committee meets many times, so the check runs on the
-            # committee as if it had no meeting yet (the same rules otherwise).
-            await self.service.run_committee(
-                committee_id, lambda s, at: dataclasses.replace(s, meeting=None).create_meeting(
-                    meeting_id, date=date, time=time, place=place, at=at, agenda=agenda))
+            await self.service.create_meeting(
+                committee_id, meeting_id, date=date, time=time, place=place, agenda=agenda)
         return _json(meeting_brief(meeting_id, self._meeting(meeting_id)), status=201)
 
     # -- one meeting (admin key, or the meeting's chair or secretary) --

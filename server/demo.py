@@ -23,7 +23,8 @@ DEMO_ROSTER = [
     ("ers3", "Anna Vik", "ersättare", "C", 1),
     ("sekr", "Tove Sjö", "sekreterare", "", None),
 ]
-REMOTE_APPROVED = {"led1": "deciding", "led2": "deciding", "ers1": "attending-only"}
+REMOTE_APPROVED = {"led1": "deciding", "led2": "deciding", "led3": "deciding",
+                   "ers1": "attending-only"}
 
 
 async def ensure_demo(service: MeetingService) -> None:

@@ -142,8 +142,7 @@ class MeetingService:
             self.committees[stream_id].apply(event)
             return
         if isinstance(event, MeetingCreated):
-            committee = self.committees[event.committee_id]
-            committee.apply(event)  # keeps the committee's own record of its meetings
+            committee = self.committees[event.committee_id]  # may call any number of meetings
             state = MeetingState(rules=self.profile.legal)
             state.committee = committee.committee
             state.people = dict(committee.people)

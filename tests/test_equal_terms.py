@@ -122,10 +122,10 @@ async def test_covered_face_is_reported_not_visible_and_cleared_when_it_returns(
 async def test_member_reporting_downlink_freezes_fails_and_suspends(server):
     chair, (member,) = await start_meeting(server, [("led1", "deciding")])
     try:
+        member.report_downlink()
+        await asyncio.sleep(3.5)  # the browser has been reporting for a while
         since = len(chair.messages)
-        await member.send_downlink_freezes(chair.id, freezes=0, frozen_s=0.0)
-        await asyncio.sleep(0.3)
-        await member.send_downlink_freezes(chair.id, freezes=2, frozen_s=1.6)
+        member.freeze_downlink(chair.id, freezes=2, frozen_s=1.6)
         event = await next_message(chair, suspend_for("led1"), SUSPEND_DEADLINE_S, since)
         assert event is not None and event["evidence"]["metric"].startswith("downlink.video")
     finally:
