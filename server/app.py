@@ -80,8 +80,26 @@ def _watch_room(app: web.Application, room: Room) -> None:
     supervisor.start()
 
 
+async def _interrupted_links(service: MeetingService) -> None:
+    """After a restart no remote member was seen or heard while the server was down: their
+    links count as failed, and an open meeting is suspended, until they are back (KL 6:24)."""
+    for meeting_id, state in list(service.meetings.items()):
+        remote = [pid for pid, p in state.present.items()
+                  if p.where == "remote" and not p.link_failed]
+        evidence = {"metric": "server.restart", "value": "restarted", "threshold": "running",
+                    "window_s": 0, "detail": "the server restarted; remote links were down"}
+        for pid in remote:
+            await service.run(meeting_id, lambda s, at, p=pid: s.report_link_failed(
+                p, at, evidence))
+        if remote and state.phase == "open":
+            await service.run(meeting_id, lambda s, at: s.suspend(
+                "Servern startades om; distansdeltagarnas förbindelser bröts / "
+                "the server restarted and remote links were down", at, evidence=evidence))
+
+
 async def _start(app: web.Application) -> None:
     config = app[CONFIG]
+    await _interrupted_links(app[SERVICE])
     face_watch = app[FACE_WATCH]
     if face_watch is not None:
         await face_watch.start()

@@ -49,6 +49,7 @@ class Supervisor:
         self.events_seen: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
         self._last_report = 0.0
+        self._good_since: dict[str, float] = {}  # failed in the log, ok again here since
         room.router.on_producer.append(self.attach)
         room.on_change.append(self.refresh_participants)
 
@@ -195,9 +196,28 @@ class Supervisor:
                 self.monitor.feed(key, self._link(participant, now))
         for event in self.monitor.tick(now):
             await self._act(event)
+        await self._restore_failed_in_log(now)
         if now - self._last_report >= QUALITY_REPORT_EVERY_S:
             self._last_report = now
             await self._report()
+
+    async def _restore_failed_in_log(self, now: float) -> None:
+        """A link the log holds as failed, from before this monitor knew the member (the
+        server restarted), is restored once the member has been judged ok here, out of
+        grace, for the hysteresis time: the same bar the monitor sets itself."""
+        state, service = self.room.state, self.room.service
+        if state is None or service is None:
+            return
+        for key, presence in state.present.items():
+            row = self.monitor.state(key) if key in self.streams else None
+            flowing = row is not None and (row.get("figures") or {}).get("fps") is not None
+            if not presence.link_failed or not flowing or row is None or row["state"] != "ok":
+                self._good_since.pop(key, None)
+                continue
+            since = self._good_since.setdefault(key, now)
+            if now - since >= self.rules.hysteresis_s and not row.get("suspended"):
+                self._good_since.pop(key, None)
+                await service.run(self.room.id, lambda s, at, k=key: s.report_link_restored(k, at))
 
     def _link(self, participant: Participant, now: float) -> LinkSample:
         pc = participant.peer.pc
