@@ -4,6 +4,7 @@ media (router, analysis) to compliance (monitor, meeting model)."""
 from __future__ import annotations
 
 import dataclasses
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from .api import setup_api
 from .config import Config
 from .demo import DEMO_MEETING, ensure_demo
 from .eventlog import EventLog
-from .invitations import Invitations
+from .invitations import InvitationRefused, Invitations
 from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
 from .rooms import Room, Rooms
@@ -39,9 +40,35 @@ async def index(request: web.Request) -> web.StreamResponse:
     return await _page("index.html")
 
 
+REFUSAL_PAGE = """<!doctype html>
+<html lang="sv"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Kvorum – ingen åtkomst</title><link rel="stylesheet" href="/static/style.css"></head>
+<body class="page"><header class="bar"><strong>Kvorum</strong></header>
+<main class="narrow"><h1>Ingen åtkomst</h1><p>{sv}</p><p class="muted" lang="en">{en}</p>
+<p>Kontakta nämndens sekreterare om du behöver en ny länk.</p></main></body></html>"""
+
+
+def refusal(status: int, sv: str, en: str) -> web.Response:
+    """A plain page that says why, and shows nothing of the meeting."""
+    return web.Response(status=status, content_type="text/html", charset="utf-8",
+                        text=REFUSAL_PAGE.format(sv=html.escape(sv), en=html.escape(en)))
+
+
 async def meeting_page(request: web.Request) -> web.StreamResponse:
-    if request.app[ROOMS].get(request.match_info["meeting_id"]) is None:
-        raise web.HTTPNotFound(text="Mötet finns inte. / The meeting does not exist.")
+    meeting_id = request.match_info["meeting_id"]
+    room = request.app[ROOMS].get(meeting_id)
+    if room is None:
+        return refusal(404, "Sammanträdet finns inte.", "The meeting does not exist.")
+    if room.service is not None:  # a real meeting: only by personal invitation
+        token = request.query.get("t", "")
+        if not token:
+            return refusal(403, "Använd din personliga inbjudningslänk för att ansluta.",
+                           "Use your personal invitation link to join.")
+        try:
+            room.service.verify_invitation(token, meeting_id)
+        except InvitationRefused as exc:
+            return refusal(403, exc.message_sv, exc.message_en)
     return await _page("meeting.html")
 
 
