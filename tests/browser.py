@@ -10,7 +10,7 @@ import numpy as np
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def write_face_y4m(path: Path, width: int = 640, height: int = 360, frames: int = 30) -> Path:
+def write_face_y4m(path: Path, width: int = 640, height: int = 360, frames: int = 50) -> Path:
     """A Y4M clip of scikit-image's astronaut photo (public domain), gently panning,
     for Chromium's --use-file-for-fake-video-capture."""
     import cv2
@@ -20,7 +20,7 @@ def write_face_y4m(path: Path, width: int = 640, height: int = 360, frames: int 
     scale = width / photo.shape[1]
     big = cv2.resize(photo, (width, int(photo.shape[0] * scale)))
     with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F15:1 Ip A1:1 C420jpeg\n".encode())
+        out.write(f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\n".encode())
         for i in range(frames):
             top = int((big.shape[0] - height) * (0.2 + 0.1 * np.sin(i / frames * 2 * np.pi)))
             rgb = np.ascontiguousarray(big[top : top + height])
