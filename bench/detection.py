@@ -181,6 +181,7 @@ async def run(faults: int, clean_seconds: float, timeout: float) -> dict[str, An
     bench = Bench(f"http://127.0.0.1:{port}", tokens)
     results: list[dict[str, Any]] = []
     false_events: list[dict[str, Any]] = []
+    windows: list[tuple[str, float, float]] = []  # (person, fault onset, fault resumed)
     try:
         await bench.setup()
         if clean_seconds:
@@ -189,7 +190,7 @@ async def run(faults: int, clean_seconds: float, timeout: float) -> dict[str, An
             while time.monotonic() - started < clean_seconds:
                 await asyncio.sleep(5)
                 log(f"  {time.monotonic() - started:5.0f} s, suspends so far: {len(bench.suspends)}")
-            false_events = [{"person": p, "evidence": e} for _, p, e in bench.suspends]
+            windows.append(("", 0.0, 0.0))
         for i in range(faults):
             kind, pid = KINDS[i % len(KINDS)], MEMBERS[i % len(MEMBERS)]
             if not await bench.wait_all_ok(30):
@@ -204,10 +205,6 @@ async def run(faults: int, clean_seconds: float, timeout: float) -> dict[str, An
                     detected = next(t for t, p, _ in new if p == pid) - onset
                     break
                 await asyncio.sleep(0.005)
-            for at, person, evidence in bench.suspends[seen:]:
-                if person != pid:
-                    false_events.append({"person": person, "evidence": evidence,
-                                         "during": f"{kind} of {pid}"})
             results.append({"kind": kind, "person": pid,
                             "latency_ms": None if detected is None else round(detected * 1000, 1)})
             log(f"  fault {i + 1}/{faults} {kind:16s} {pid}: "
@@ -221,8 +218,12 @@ async def run(faults: int, clean_seconds: float, timeout: float) -> dict[str, An
                 await asyncio.sleep(0.1)
             reply = await bench.command({"type": "resume-meeting"})
             if reply["type"] != "done":
-                log(f"  resume refused: {reply.get('code')}")
-            # anything after the fault's own suspend that is not it, counts as false
+                log(f"  resume refused: {reply.get('code')} ({bench.quality})")
+            windows.append((pid, onset, time.monotonic()))
+        # A suspend is false unless it names the member of a fault in progress.
+        for at, person, evidence in bench.suspends:
+            if not any(p == person and start <= at <= end for p, start, end in windows):
+                false_events.append({"person": person, "evidence": evidence})
         latencies = [r["latency_ms"] for r in results if r["latency_ms"] is not None]
         by_kind = {k: [r["latency_ms"] for r in results if r["kind"] == k] for k in KINDS}
         return {

@@ -529,6 +529,16 @@ class MeetingState:
         presence = self.present.get(by)
         if self.rules.chair_must_be_in_room and (presence is None or presence.where != "room"):
             raise _chair_in_room()
+        failed = [self.people[pid].name for pid, p in self.present.items() if p.link_failed]
+        if failed:
+            names = ", ".join(failed)
+            raise RuleViolation(
+                "links_failed",
+                f"Upprop: bild eller ljud fungerar inte för {names}. Återställ förbindelsen "
+                "eller notera att personen har lämnat innan sammanträdet öppnas (KL 6:24).",
+                f"Roll call: picture or sound does not work for {names}. Restore the link or "
+                "record that the person has left before opening the meeting (KL 6:24).",
+            )
         return MeetingOpened(at=at, by=by)
 
     def suspend(

@@ -28,6 +28,11 @@ from .rooms import Participant, Room
 logger = logging.getLogger(__name__)
 
 QUALITY_REPORT_EVERY_S = 1.0
+# A receiver's report about a sender whose own stream had trouble this recently is not
+# held against the receiver: what it missed, the server missed too (a frozen camera
+# freezes every screen). The gap counts as trouble well before it is a freeze.
+UPLINK_TROUBLE_GAP_S = 0.3
+UPLINK_TROUBLE_HOLD_S = 2.5
 
 
 @dataclass
@@ -35,6 +40,8 @@ class _Streams:
     video: VideoStreamStats | None = None
     audio: AudioStreamStats | None = None
     downlink_totals: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    freezes_raw: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
+    freezes_excused: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
 
 
 class Supervisor:
@@ -50,6 +57,7 @@ class Supervisor:
         self._task: asyncio.Task[None] | None = None
         self._last_report = 0.0
         self._good_since: dict[str, float] = {}  # failed in the log, ok again here since
+        self._trouble_until: dict[str, float] = {}  # sender key -> its uplink was in trouble
         room.router.on_producer.append(self.attach)
         room.on_change.append(self.refresh_participants)
 
@@ -143,8 +151,19 @@ class Supervisor:
             kind = entry.get("kind")
             if publisher is None or kind not in ("audio", "video"):
                 continue
-            if snapshot.get(publisher.key, {}).get("state") == "failed":
-                continue  # the sender's own failure, already judged at its source
+            key = (publisher.key, kind)
+            count = int(_number(entry.get("freezeCount")) or 0)
+            frozen = _number(entry.get("totalFreezesDuration")) or 0.0
+            previous = streams.freezes_raw.get(key, (count, frozen))
+            streams.freezes_raw[key] = (count, frozen)
+            excused = streams.freezes_excused.get(key, (0, 0.0))
+            troubled = (now < self._trouble_until.get(publisher.key, 0.0)
+                        or snapshot.get(publisher.key, {}).get("state") == "failed")
+            if troubled:  # the sender's own trouble, judged at its source: excuse it here
+                streams.freezes_excused[key] = (excused[0] + count - previous[0],
+                                                excused[1] + frozen - previous[1])
+                continue
+            count, frozen = count - excused[0], frozen - excused[1]
             concealed_ratio = None
             if kind == "audio":
                 concealed = _number(entry.get("concealedSamples"))
@@ -159,8 +178,7 @@ class Supervisor:
             self.monitor.feed(participant.key, DownlinkSample(
                 at=now, from_participant=publisher.key, kind=kind,
                 frames_per_second=_number(entry.get("framesPerSecond")),
-                freeze_count=int(_number(entry.get("freezeCount")) or 0),
-                total_freezes_duration_s=_number(entry.get("totalFreezesDuration")) or 0.0,
+                freeze_count=count, total_freezes_duration_s=frozen,
                 concealed_ratio=concealed_ratio,
                 jitter_buffer_delay_s=delay / emitted if delay is not None and emitted else None,
                 rtt_s=_number(entry.get("roundTripTime")),
@@ -185,11 +203,19 @@ class Supervisor:
             participant = by_key.get(key)
             if participant is None:
                 self.monitor.feed(key, LinkSample(at=now, state="closed", rtt_s=None))
+                self._trouble_until[key] = now + UPLINK_TROUBLE_HOLD_S
                 continue
+            trouble = False
             if streams.video is not None:
-                self.monitor.feed(key, streams.video.sample(now))
+                video = streams.video.sample(now)
+                trouble |= video.current_gap_s > UPLINK_TROUBLE_GAP_S or not video.live
+                self.monitor.feed(key, video)
             if streams.audio is not None:
-                self.monitor.feed(key, streams.audio.sample(now))
+                audio = streams.audio.sample(now)
+                trouble |= audio.seconds_since_last_packet > UPLINK_TROUBLE_GAP_S
+                self.monitor.feed(key, audio)
+            if trouble:
+                self._trouble_until[key] = now + UPLINK_TROUBLE_HOLD_S
             self.monitor.feed(key, self._link(participant, now))
         for key, participant in by_key.items():
             if key not in self.streams:  # connected, nothing published yet

@@ -182,3 +182,21 @@ async def test_a_member_whose_connection_drops_suspends_the_meeting(server):
         assert event is not None, "a dropped member did not suspend the meeting"
     finally:
         await close_all(chair)
+
+
+async def test_a_receiver_is_not_blamed_for_the_senders_frozen_camera(server):
+    chair, (sender, receiver) = await start_meeting(
+        server, [("led1", "deciding"), ("led2", "deciding")])
+    try:
+        receiver.report_downlink()
+        await asyncio.sleep(3.5)
+        since = len(chair.messages)
+        sender.video.paused = True
+        await asyncio.sleep(0.4)
+        receiver.freeze_downlink(sender.id, freezes=1, frozen_s=1.2)  # as its browser would
+        assert await next_message(chair, suspend_for("led1"), SUSPEND_DEADLINE_S, since)
+        await asyncio.sleep(2.0)
+        assert await next_message(chair, suspend_for("led2"), 0, since) is None, (
+            "the receiver was suspended for what the sender's camera did")
+    finally:
+        await close_all(sender, receiver, chair)

@@ -289,3 +289,18 @@ def test_replay_rebuilds_the_state_a_command_sequence_made() -> None:
 
     assert MeetingState.replay(events) == state
     assert state.invitations == {"inv-m7": "m7"}
+
+
+def test_meeting_cannot_open_while_a_present_members_link_has_failed() -> None:
+    """Roll call confirms picture and sound: a failed link must be restored, or the member
+    recorded as gone, before the chair opens (KL 6:24)."""
+    state = new_meeting()
+    approve_remote(state, "m7")
+    join_remote(state, "m7")
+    roll_call(state, "chair", *(f"m{i}" for i in range(1, 7)))
+    run(state, state.report_link_failed("m7", at("18:00")))
+    with violation("links_failed"):
+        state.open(by="chair", at=at("18:01"))
+    run(state, state.report_link_restored("m7", at("18:02")))
+    run(state, state.open(by="chair", at=at("18:03")))
+    assert state.phase == "open"

@@ -311,6 +311,7 @@ function toggle(kind, button, onText, offText) {
 
 $('name').value = localStorage.getItem('kvorum-name') || '';
 $('rejoin').href = location.pathname + location.search;
+$('check-link').href = '/check?next=' + encodeURIComponent(location.pathname + location.search);
 if (token) {
   $('name-field').hidden = true;
   $('name').required = false;
