@@ -157,8 +157,11 @@ class Supervisor:
             previous = streams.freezes_raw.get(key, (count, frozen))
             streams.freezes_raw[key] = (count, frozen)
             excused = streams.freezes_excused.get(key, (0, 0.0))
+            sender = self.streams.get(publisher.key)
             troubled = (now < self._trouble_until.get(publisher.key, 0.0)
-                        or snapshot.get(publisher.key, {}).get("state") == "failed")
+                        or snapshot.get(publisher.key, {}).get("state") == "failed"
+                        or (sender is not None and sender.video is not None
+                            and sender.video.sample(now).current_gap_s > UPLINK_TROUBLE_GAP_S))
             if troubled:  # the sender's own trouble, judged at its source: excuse it here
                 streams.freezes_excused[key] = (excused[0] + count - previous[0],
                                                 excused[1] + frozen - previous[1])
