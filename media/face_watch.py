@@ -91,7 +91,7 @@ class FaceWatch:
         try:
             while True:
                 await asyncio.sleep(self.interval_s)
-                for key, watched in list(self._watched.items()):
+                for watched in list(self._watched.values()):
                     if watched.fresh and not watched.busy:
                         watched.fresh = False
                         watched.busy = True

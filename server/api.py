@@ -11,7 +11,6 @@ Endpoints with examples: docs/api.md.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import json
 import re

@@ -116,12 +116,12 @@ async def _interrupted_links(service: MeetingService) -> None:
         evidence = {"metric": "server.restart", "value": "restarted", "threshold": "running",
                     "window_s": 0, "detail": "the server restarted; remote links were down"}
         for pid in remote:
-            await service.run(meeting_id, lambda s, at, p=pid: s.report_link_failed(
-                p, at, evidence))
+            await service.run(meeting_id, lambda s, at, p=pid, e=evidence: s.report_link_failed(
+                p, at, e))
         if remote and state.phase == "open":
-            await service.run(meeting_id, lambda s, at: s.suspend(
+            await service.run(meeting_id, lambda s, at, e=evidence: s.suspend(
                 "Servern startades om; distansdeltagarnas förbindelser bröts / "
-                "the server restarted and remote links were down", at, evidence=evidence))
+                "the server restarted and remote links were down", at, evidence=e))
 
 
 async def _start(app: web.Application) -> None:
