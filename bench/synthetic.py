@@ -55,12 +55,9 @@ class EncodedClip:
     clock_rate: int
 
 
-@lru_cache(maxsize=64)
-def video_clip(mark: int, width: int = 320, height: int = 180, fps: int = 15,
-               seconds: float = 2.0, bitrate: int = 300_000) -> EncodedClip:
-    """A VP8 clip filled with the mark's colour, with a moving texture so it costs
-    bits like a camera picture. A replayed clip cannot answer a keyframe request,
-    so it has a keyframe every second: a new subscriber waits at most that long."""
+def _vp8_encoder(width: int, height: int, fps: int, bitrate: int) -> Any:
+    """A real-time VP8 encoder for making clips. A replayed clip cannot answer a keyframe
+    request, so it has a keyframe every second: a new subscriber waits at most that long."""
     codec = av.CodecContext.create("libvpx", "w")
     codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
     codec.time_base = fractions.Fraction(1, fps)
@@ -68,21 +65,40 @@ def video_clip(mark: int, width: int = 320, height: int = 180, fps: int = 15,
     codec.bit_rate = bitrate
     codec.gop_size = fps
     codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
+    return codec
+
+
+def _yuv_frame(rgb: np.ndarray, index: int) -> av.VideoFrame:
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    frame.pts = index
+    return frame
+
+
+def _encode_all(codec: Any, frames: Any) -> tuple[tuple[bytes, bool], ...]:
+    """Encode the frames (and flush): (payload, keyframe) per encoded frame."""
+    out: list[tuple[bytes, bool]] = []
+    for frame in [*frames, None]:
+        for packet in codec.encode(frame):
+            out.append((bytes(packet), bool(packet.is_keyframe)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def video_clip(mark: int, width: int = 320, height: int = 180, fps: int = 15,
+               seconds: float = 2.0, bitrate: int = 300_000) -> EncodedClip:
+    """A VP8 clip filled with the mark's colour, with a moving texture so it costs
+    bits like a camera picture."""
+    codec = _vp8_encoder(width, height, fps, bitrate)
     colour = np.array(MARK_COLOURS[mark % len(MARK_COLOURS)], dtype=np.int16)
     rng = np.random.default_rng(mark)
     texture = rng.integers(-25, 25, size=(height, width, 1), dtype=np.int16)
-    frames: list[tuple[bytes, bool]] = []
-    count = int(fps * seconds)
-    for i in range(count):
-        shifted = np.roll(texture, shift=4 * i, axis=1)
-        rgb = np.clip(colour + shifted, 0, 255).astype(np.uint8)
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
-        frame.pts = i
-        for packet in codec.encode(frame):
-            frames.append((bytes(packet), bool(packet.is_keyframe)))
-    for packet in codec.encode(None):
-        frames.append((bytes(packet), bool(packet.is_keyframe)))
-    return EncodedClip("video", tuple(frames), 1 / fps, VIDEO_CLOCK)
+
+    def pictures():  # type: ignore[no-untyped-def]
+        for i in range(int(fps * seconds)):
+            rgb = np.clip(colour + np.roll(texture, shift=4 * i, axis=1), 0, 255)
+            yield _yuv_frame(rgb.astype(np.uint8), i)
+
+    return EncodedClip("video", _encode_all(codec, pictures()), 1 / fps, VIDEO_CLOCK)
 
 
 @lru_cache(maxsize=64)
@@ -121,26 +137,17 @@ def face_clip(width: int = 640, height: int = 360, fps: int = 25, covered: bool 
     photo = data.astronaut()
     scale = width / photo.shape[1]
     big = cv2.resize(photo, (width, int(photo.shape[0] * scale)))
-    codec = av.CodecContext.create("libvpx", "w")
-    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
-    codec.time_base = fractions.Fraction(1, fps)
-    codec.framerate = fractions.Fraction(fps, 1)
-    codec.bit_rate = bitrate
-    codec.gop_size = fps
-    codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
-    frames: list[tuple[bytes, bool]] = []
-    for i in range(2 * fps):
-        top = int((big.shape[0] - height) * (0.2 + 0.05 * np.sin(i / fps * np.pi)))
-        rgb = np.ascontiguousarray(big[top : top + height])
-        if covered:
-            rgb = np.full_like(rgb, 60) + (i % 3)
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
-        frame.pts = i
-        for packet in codec.encode(frame):
-            frames.append((bytes(packet), bool(packet.is_keyframe)))
-    for packet in codec.encode(None):
-        frames.append((bytes(packet), bool(packet.is_keyframe)))
-    return EncodedClip("video", tuple(frames), 1 / fps, VIDEO_CLOCK)
+    codec = _vp8_encoder(width, height, fps, bitrate)
+
+    def pictures():  # type: ignore[no-untyped-def]
+        for i in range(2 * fps):
+            top = int((big.shape[0] - height) * (0.2 + 0.05 * np.sin(i / fps * np.pi)))
+            rgb = np.ascontiguousarray(big[top : top + height])
+            if covered:
+                rgb = np.full_like(rgb, 60) + (i % 3)
+            yield _yuv_frame(rgb, i)
+
+    return EncodedClip("video", _encode_all(codec, pictures()), 1 / fps, VIDEO_CLOCK)
 
 
 class ReplayTrack(MediaStreamTrack):

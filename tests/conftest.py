@@ -13,6 +13,8 @@ from server.app import create_app
 from server.config import Config
 from server.keys import ROOMS, SERVICE
 
+from .browser import CHROMIUM, chromium_args, write_face_y4m
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -48,3 +50,17 @@ async def server(tmp_path) -> AsyncIterator[RunningServer]:  # type: ignore[no-u
         yield RunningServer(app, f"http://127.0.0.1:{port}")
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def browser(tmp_path):  # type: ignore[no-untyped-def]
+    """Headless Chromium whose fake camera shows a real face (the astronaut photo)."""
+    playwright_api = pytest.importorskip("playwright.async_api")
+    y4m = write_face_y4m(tmp_path / "face.y4m")
+    async with playwright_api.async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=chromium_args(y4m))
+        try:
+            yield browser
+        finally:
+            await browser.close()

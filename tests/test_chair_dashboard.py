@@ -13,7 +13,6 @@ import pytest
 
 from server.demo import DEMO_MEETING, demo_links
 
-from .browser import CHROMIUM, chromium_args, write_face_y4m
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -22,18 +21,6 @@ DOCS = Path(__file__).resolve().parent.parent / (
     "docs" if os.environ.get("KVORUM_UPDATE_DOCS") else "tests/.artifacts")
 SCREENSHOT_MAX_BYTES = 300 * 1024
 LOBBY_CARD = ".lobby-card[data-person='led1']"
-
-
-@pytest.fixture
-async def browser(tmp_path):  # type: ignore[no-untyped-def]
-    y4m = write_face_y4m(tmp_path / "face.y4m")
-    async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=chromium_args(y4m))
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 def links_by_name(server) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -8,21 +8,8 @@ import re
 
 import pytest
 
-from .browser import CHROMIUM, chromium_args, write_face_y4m
 
 playwright_api = pytest.importorskip("playwright.async_api")
-
-
-@pytest.fixture
-async def browser(tmp_path):  # type: ignore[no-untyped-def]
-    y4m = write_face_y4m(tmp_path / "face.y4m")
-    async with playwright_api.async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=chromium_args(y4m))
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def test_device_check_page_measures_and_gives_a_verdict(server, browser):
