@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from media.keyframes import is_h264_keyframe_start, is_vp8_keyframe_start, keyframe_detector
-
 from bench.synthetic import video_clip
+from media.keyframes import is_h264_keyframe_start, is_vp8_keyframe_start, keyframe_detector
 
 
 def vp8_payload(frame: bytes, extended: bool = True) -> bytes:
@@ -23,9 +22,9 @@ def test_vp8_keyframes_from_a_real_encoder_are_recognised_and_delta_frames_are_n
 
 
 def test_a_vp8_continuation_packet_is_not_a_keyframe_start():
-    first = clip_key = video_clip(3).frames[0][0]
+    first = video_clip(3).frames[0][0]
     assert is_vp8_keyframe_start(vp8_payload(first))
-    assert not is_vp8_keyframe_start(bytes([0x80, 0x80, 0x92, 0x34]) + clip_key)  # S=0
+    assert not is_vp8_keyframe_start(bytes([0x80, 0x80, 0x92, 0x34]) + first)  # S=0
     assert not is_vp8_keyframe_start(b"")
 
 
