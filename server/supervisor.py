@@ -250,8 +250,8 @@ class Supervisor:
 
     def _link(self, participant: Participant, now: float) -> LinkSample:
         pc = participant.peer.pc
-        rtts = [c.sender.round_trip_time for c in participant.peer.consumers.values()
-                if not c.closed and c.sender.round_trip_time is not None]
+        rtts = [rtt for c in participant.peer.consumers.values() if not c.closed
+                and (rtt := getattr(c.sender, "round_trip_time", None)) is not None]
         return LinkSample(at=now, state=pc.connectionState,  # type: ignore[arg-type]
                           rtt_s=statistics.median(rtts) if rtts else None)
 
