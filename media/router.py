@@ -65,6 +65,8 @@ class Router:
         async with self._lock:
             changed = set(always_offer)
             for subscriber in list(self.peers.values()):
+                if subscriber.closed or subscriber.pc.connectionState == "closed":
+                    continue  # going away; its removal re-offers to the others
                 for publisher in list(self.peers.values()):
                     if publisher is subscriber and not self.echo:
                         continue
