@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import threading
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,7 @@ class FacePresence:
 NO_FACE = FacePresence(present=False, confidence=0.0, width_px=0, box=None)
 
 
-class _ScaledDetector:
+class _ScaledDetector(ABC):
     """Shared input handling: gray/BGR/I420 input, downscale, rules, mapping back to native px."""
 
     def __init__(
@@ -104,11 +105,11 @@ class _ScaledDetector:
             raise ValueError("expected a uint8 (H * 3 // 2, W) I420 array")
         return self.detect(cv2.cvtColor(yuv, cv2.COLOR_YUV2BGR_I420))
 
+    @abstractmethod
     def _candidates(
         self, image: np.ndarray, min_face_px: int
     ) -> list[tuple[float, int, int, int, int]]:
         """Rows of (confidence, x, y, w, h) in `image` pixels; `min_face_px` is a search hint."""
-        raise NotImplementedError
 
     def _decide(
         self, found: list[tuple[float, int, int, int, int]], inv: float, w: int, h: int
