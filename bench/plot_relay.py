@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("-o", "--output", type=Path, default=Path("docs/relay.png"))
     p.add_argument("--title", default=None)
     p.add_argument("--markdown", action="store_true",
-                   help="also print the figures as markdown tables (for docs/benchmarks.md, "Relay")")
+                   help="also print the figures as markdown tables (for docs/benchmarks.md, section Relay)")
     args = p.parse_args(argv)
     results = load(args.results)
     plot(results, args.output, args.title)

@@ -218,7 +218,7 @@ class DatagramCounter:
 
     This reaches into aiortc/aioice internals (the bundle transport's aioice
     ``Connection.data_received``), so it checks them and fails loudly; it belongs in
-    ``media/aiortc_tap.py`` next to the server's hooks (see docs/benchmarks.md, "Relay").
+    ``media/aiortc_tap.py`` next to the server's hooks (see docs/benchmarks.md, section Relay).
     """
 
     def __init__(self, person: Any) -> None:
@@ -615,7 +615,7 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
     if mode == "naive":
         result["relay_latency_note"] = (
             "not measured: the naive relay decodes and re-encodes frames, so no packet is "
-            "forwarded and RelayMeter has nothing to time (see docs/benchmarks.md, "Relay")")
+            "forwarded and RelayMeter has nothing to time (see docs/benchmarks.md, section Relay)")
     return result
 
 
