@@ -63,6 +63,7 @@ class Producer:
         self._analyse = analyse and self.kind == "video"
         self._extensions = _forwarding_extensions(self.kind)
         self._codecs: dict[int, object] | None = None
+        self._keyframe_tests: dict[int, object] = {}  # payload type -> keyframe test
         self._last_pli = -math.inf
         self._pli_timer: asyncio.TimerHandle | None = None
         self._drain_task: asyncio.Task[None] | None = None
@@ -94,8 +95,11 @@ class Producer:
         for observe in self.packet_observers:
             observe(packet, now)
         if self.consumers:
-            detect = keyframe_detector(codec.mimeType)  # type: ignore[attr-defined]
-            keyframe = bool(detect and detect(packet.payload))
+            detect = self._keyframe_tests.get(packet.payload_type, False)
+            if detect is False:  # once per payload type, not once per packet
+                detect = keyframe_detector(codec.mimeType)  # type: ignore[attr-defined]
+                self._keyframe_tests[packet.payload_type] = detect
+            keyframe = bool(detect and detect(packet.payload))  # type: ignore[operator]
             packet.extensions.mid = None  # each subscriber's MID differs; SSRCs are signalled
             data = packet.serialize(self._extensions)
             ntp_time = current_ntp_time()
