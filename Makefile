@@ -18,7 +18,7 @@ run: $(STAMP)
 
 ## make test: install what the tests need (Debian chromium) and run every test,
 ## inside a network namespace that has only loopback (MEDIA.md).
-test: $(STAMP) system-deps
+test: lint system-deps
 	bash scripts/in-loopback-netns.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 system-deps:
@@ -29,8 +29,10 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+## make lint: ruff on every package, mypy (strict) on the pure rules in compliance/
 lint: $(STAMP)
 	$(PY) -m ruff check server media compliance bench tests
+	$(PY) -m mypy compliance
 
 clean:
 	rm -rf $(VENV) var

@@ -188,7 +188,8 @@ async def run(faults: int, clean_seconds: float, timeout: float) -> dict[str, An
             started = time.monotonic()
             while time.monotonic() - started < clean_seconds:
                 await asyncio.sleep(5)
-                log(f"  {time.monotonic() - started:5.0f} s, suspends so far: {len(bench.suspends)}")
+                elapsed = time.monotonic() - started
+                log(f"  {elapsed:5.0f} s, suspends so far: {len(bench.suspends)}")
             windows.append(("", 0.0, 0.0))
         for i in range(faults):
             kind, pid = KINDS[i % len(KINDS)], MEMBERS[i % len(MEMBERS)]

@@ -139,6 +139,7 @@ class NaiveRouter:
         self.closed = False
         self.on_producer: list[Callable[[NaiveProducer], None]] = []
         self._lock = asyncio.Lock()
+        self._pending: set[asyncio.Task[None]] = set()  # kept so they are not collected
 
     def _consume(self, peer: Peer, producer: NaiveProducer) -> NaiveConsumer:
         proxy = self.relay.subscribe(producer.track, buffered=False)
@@ -167,7 +168,9 @@ class NaiveRouter:
         peer.producers[track.kind] = producer  # type: ignore[assignment]
         for callback in self.on_producer:
             callback(producer)
-        asyncio.ensure_future(self.update_subscriptions())
+        task = asyncio.ensure_future(self.update_subscriptions())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def update_subscriptions(self, always_offer: Iterable[str] = ()) -> None:
         async with self._lock:

@@ -19,7 +19,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def load(path: Path) -> list[dict[str, Any]]:
@@ -76,7 +76,8 @@ def plot(results: list[dict[str, Any]], out: Path, title: str | None = None) -> 
                         label=f"{name} + face-watch process")
     machine = next((r.get("machine") for r in results if r.get("machine")), {}) or {}
     cores = machine.get("nproc")
-    ax_cpu.axhline(1.0, color="black", linestyle="--", linewidth=1, label="target: 1.0 core at N=15")
+    ax_cpu.axhline(1.0, color="black", linestyle="--", linewidth=1,
+                   label="target: 1.0 core at N=15")
     ax_cpu.axhline(0.6, color="grey", linestyle=":", linewidth=1,
                    label="aim: 0.6 cores (analysis on)")
     if cores:
@@ -101,7 +102,8 @@ def plot(results: list[dict[str, Any]], out: Path, title: str | None = None) -> 
         ax.set_xticks(all_ns)
     sub = title or "Kvorum relay benchmark: 640x360 15 fps VP8 + Opus per participant, loopback"
     if machine:
-        sub += f"\n{machine.get('nproc')} x {machine.get('cpu_model', '')}, aiortc {machine.get('aiortc', '')}"
+        sub += (f"\n{machine.get('nproc')} x {machine.get('cpu_model', '')}, "
+                f"aiortc {machine.get('aiortc', '')}")
     fig.suptitle(sub, fontsize=10)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("-o", "--output", type=Path, default=Path("docs/relay.png"))
     p.add_argument("--title", default=None)
     p.add_argument("--markdown", action="store_true",
-                   help="also print the figures as markdown tables (for docs/benchmarks.md, section Relay)")
+                   help="also print the figures as markdown tables "
+                   "(for docs/benchmarks.md, section Relay)")
     args = p.parse_args(argv)
     results = load(args.results)
     plot(results, args.output, args.title)

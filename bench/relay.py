@@ -1,7 +1,9 @@
 """Relay benchmark: N synthetic participants in a full mesh through a Kvorum server process.
 
-    scripts/in-loopback-netns.sh .venv/bin/python -m bench.relay --participants 15 --seconds 20 --json
-    scripts/in-loopback-netns.sh .venv/bin/python -m bench.relay --participants 6 --baseline naive --json
+    scripts/in-loopback-netns.sh .venv/bin/python -m bench.relay \
+        --participants 15 --seconds 20 --json
+    scripts/in-loopback-netns.sh .venv/bin/python -m bench.relay \
+        --participants 6 --baseline naive --json
 
 The server (``bench.relay_server``) runs in its own process on a free 127.0.0.1
 port; the clients run here (or, with ``--client-procs K``, in K worker processes
@@ -388,7 +390,7 @@ class RemoteGroup:
                 pass
         try:
             await asyncio.wait_for(self.proc.wait(), 10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.proc.kill()
             await self.proc.wait()
 

@@ -7,6 +7,7 @@ place), given by the caller: nothing here reads a clock.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
@@ -34,7 +35,7 @@ class Event:
     """Base of all events: `type` names the event, `at` says when it happened."""
 
     type: ClassVar[str] = ""
-    registry: ClassVar[dict[str, type[Event]]] = {}
+    registry: ClassVar[dict[str, builtins.type[Event]]] = {}
     at: str
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -48,15 +49,17 @@ class Event:
         return {"type": self.type, **dataclasses.asdict(self)}
 
     @classmethod
-    def from_dict(cls: type[E], data: dict[str, Any]) -> E:
+    def from_dict(cls: builtins.type[E], data: dict[str, Any]) -> E:
         """Rebuild an event from `to_dict()` output; on `Event` it dispatches on `type`."""
         fields = dict(data)
         kind = fields.pop("type")
         target = Event.registry.get(kind)
         if target is None or not issubclass(target, cls):
             raise ValueError(f"unknown or unexpected event type {kind!r}")
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
-        return target(**values)  # type: ignore[return-value]
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()
+        }
+        return target(**values)
 
 
 @dataclass(frozen=True, kw_only=True)

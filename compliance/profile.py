@@ -6,6 +6,7 @@ nothing else in the code base holds a threshold. docs/profile.md is the readable
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 
@@ -40,7 +41,7 @@ class Band:
         v = sign * value
         if v <= sign * self.ideal:
             return 100.0
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for (x0, y0), (x1, y1) in itertools.pairwise(points):
             if v <= sign * x1:
                 return y0 + (y1 - y0) * (v - sign * x0) / (sign * x1 - sign * x0)
         return 0.0
@@ -90,7 +91,8 @@ class LegalRules:
     """Rules of procedure from the Local Government Act and the municipality's guidance."""
 
     name: str = "KL 2017:725 (lydelse 2026)"
-    quorum_more_than_half: bool = True  # KL 6:27 "mer än hälften"; the seed says "minst hälften" -> False
+    # KL 6:27 "mer än hälften"; the seed says "minst hälften" -> False
+    quorum_more_than_half: bool = True
     remote_request_deadline_days: int = 4  # seed: "senast fyra dagar före"
     equal_terms_required: bool = True  # KL 5:16, 6:24: see and hear each other on equal terms
     chair_must_be_in_room: bool = True  # seed

@@ -2,7 +2,8 @@
 
 `FaceDetector` uses yuface (libfacedetection / YuNet family, BSD; the CNN weights are compiled
 into the wheel, nothing is downloaded). `HaarFaceDetector` is the OpenCV Haar-cascade baseline it
-was benchmarked against (docs/benchmarks.md, section Face presence); same API, not for production use.
+was benchmarked against (docs/benchmarks.md, section Face presence); same API, not for
+production use.
 
 Rules, all constructor arguments: a face counts when confidence >= `min_confidence` (0.6) and
 min_width_px (40) <= box width <= `max_width_frac` (0.8) x the frame's shorter side, widths in
@@ -30,9 +31,10 @@ import cv2
 import numpy as np
 
 # yuface runs its own bundled libgomp, which reads this once when yuface is imported. The default
-# (active spin-wait) made calls 5-10x slower on a busy 2-core host (docs/benchmarks.md, section Face presence).
+# (active spin-wait) made calls 5-10x slower on a busy 2-core host (docs/benchmarks.md,
+# section Face presence).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import yuface  # noqa: E402
+import yuface
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,9 @@ class FaceWatch:
         await asyncio.get_running_loop().run_in_executor(self._pool, _detect, blank)
         self._task = asyncio.ensure_future(self._run())
 
-    def watch(self, key: str, on_sample: Callable[[FaceSample], None]) -> Callable[[Any, float], None]:
+    def watch(
+        self, key: str, on_sample: Callable[[FaceSample], None]
+    ) -> Callable[[Any, float], None]:
         """Start watching a stream; returns the frame observer to give its producer."""
         watched = _Watched(on_sample)
         self._watched[key] = watched

@@ -10,11 +10,10 @@ from collections.abc import Callable
 
 from aiortc import RTCRtpTransceiver
 from aiortc.clock import current_ntp_time
-from aiortc.codecs import HEADER_EXTENSIONS
+from aiortc.codecs import HEADER_EXTENSIONS, is_rtx
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket, unwrap_rtx
-from aiortc.codecs import is_rtx
 
 from .aiortc_tap import receiver_codecs, receiver_rtx_ssrcs, request_keyframe, tap_receiver
 from .consumer import Consumer
@@ -67,6 +66,7 @@ class Producer:
         self._last_pli = -math.inf
         self._pli_timer: asyncio.TimerHandle | None = None
         self._drain_task: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()  # kept so they are not collected
         tap_receiver(self._receiver, self._on_rtp)
         if self._analyse:
             self._drain_task = asyncio.ensure_future(self._drain_decoded_frames())
@@ -127,7 +127,9 @@ class Producer:
         if self.ssrc is None or self.closed:
             return
         self._last_pli = asyncio.get_running_loop().time()
-        asyncio.ensure_future(request_keyframe(self._receiver, self.ssrc))
+        task = asyncio.ensure_future(request_keyframe(self._receiver, self.ssrc))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def _drain_decoded_frames(self) -> None:
         """Take every frame aiortc decodes, so none queue up, and show it to the observers."""

@@ -37,6 +37,7 @@ class Router:
         self.closed = False
         self.on_producer: list[Callable[[Producer], None]] = []
         self._lock = asyncio.Lock()
+        self._pending: set[asyncio.Task[None]] = set()  # kept so they are not collected
 
     async def add_peer(self, peer: Peer) -> None:
         """Let ``peer`` in: it subscribes to what it may see, then gets its first offer."""
@@ -58,7 +59,9 @@ class Router:
         peer.producers[track.kind] = producer
         for callback in self.on_producer:
             callback(producer)
-        asyncio.ensure_future(self.update_subscriptions())
+        task = asyncio.ensure_future(self.update_subscriptions())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def update_subscriptions(self, always_offer: Iterable[str] = ()) -> None:
         """Make every peer's consumers match the policy; re-offer to each peer that changed."""

@@ -8,6 +8,7 @@ defines them for receiver reports.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 from aiortc.rtp import RtpPacket
@@ -90,7 +91,7 @@ class VideoStreamStats:
         max(3 x median, median + 150 ms)), which the freeze rule judges instead. So a
         short gap is not counted twice, and a steady low rate still shows as low."""
         arrivals = list(self.frame_arrivals)[-(RATE_INTERVALS + 1):]
-        intervals = [b - a for a, b in zip(arrivals, arrivals[1:])]
+        intervals = [b - a for a, b in itertools.pairwise(arrivals)]
         if not intervals:
             return 0.0
         median = sorted(intervals)[len(intervals) // 2]

@@ -8,21 +8,24 @@ import sys
 from aiohttp import web
 
 from .app import create_app
-from .demo import demo_links
 from .auth import secretary_link
-from .keys import ADMIN_KEY, SERVICE
 from .config import parse_args
+from .demo import demo_links
+from .keys import ADMIN_KEY, SERVICE
 from .tls import ensure_certificate, server_context
 
 
 def main(argv: list[str] | None = None) -> None:
     config = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ssl_context = None
     scheme = "http"
     if config.tls:
-        if ensure_certificate(config.cert_file, config.key_file, [config.host, *config.ice_addresses]):
-            print(f"Skapade självsignerat certifikat / created self-signed certificate: {config.cert_file}")
+        names = [config.host, *config.ice_addresses]
+        if ensure_certificate(config.cert_file, config.key_file, names):
+            print("Skapade självsignerat certifikat / created self-signed certificate: "
+                  f"{config.cert_file}")
         ssl_context = server_context(config.cert_file, config.key_file)
         scheme = "https"
     app = create_app(config)

@@ -705,7 +705,7 @@ class SecretaryApi:
     @_answers_json
     async def attendance(self, request: web.Request) -> web.StreamResponse:
         """Attendance CSV (who, how, from when to when), for the fee administration."""
-        meeting_id, state, _ = self._manager(request)
+        meeting_id, _state, _ = self._manager(request)
         committee_id = self.service.committee_of(meeting_id) or ""
         log = self.service.log
         text = attendance_csv(log.events(committee_id) + log.events(meeting_id))

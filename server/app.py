@@ -193,4 +193,4 @@ def create_app(
     return app
 
 
-__all__ = ["create_app", "DEMO_MEETING", "WEB_DIR"]
+__all__ = ["DEMO_MEETING", "WEB_DIR", "create_app"]

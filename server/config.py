@@ -35,7 +35,8 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--port", type=int, default=int(_env("PORT", str(d.port))),
                    help="port (KVORUM_PORT, default %(default)s)")
     p.add_argument("--no-tls", action="store_true", default=_env("NO_TLS", "") == "1",
-                   help="plain HTTP (KVORUM_NO_TLS=1); browsers then allow cameras on localhost only")
+                   help="plain HTTP (KVORUM_NO_TLS=1); browsers then allow cameras on "
+                        "localhost only")
     p.add_argument("--cert", default=_env("CERT", str(d.cert_file)),
                    help="TLS certificate, made self-signed on first start if missing (KVORUM_CERT)")
     p.add_argument("--key", default=_env("KEY", str(d.key_file)), help="TLS key (KVORUM_KEY)")

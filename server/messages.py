@@ -6,7 +6,9 @@ from typing import Any
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "bad-json": ("Meddelandet är inte giltig JSON.", "The message is not valid JSON."),
-    "bad-message": ("Meddelandet saknar eller har fel fält.", "The message has missing or wrong fields."),
+    "bad-message": (
+        "Meddelandet saknar eller har fel fält.", "The message has missing or wrong fields."
+    ),
     "unknown-type": ("Okänd meddelandetyp.", "Unknown message type."),
     "not-joined": ("Anslut till mötet först.", "Join the meeting first."),
     "already-joined": ("Du är redan ansluten.", "You have already joined."),
@@ -20,7 +22,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Servern väntar inte på något svar nu.", "The server is not waiting for an answer."
     ),
     "too-large": ("Meddelandet är för stort.", "The message is too large."),
-    "binary-not-accepted": ("Binära meddelanden tas inte emot.", "Binary messages are not accepted."),
+    "binary-not-accepted": (
+        "Binära meddelanden tas inte emot.", "Binary messages are not accepted."
+    ),
     "name-required": ("Ange ditt namn.", "Enter your name."),
     "invitation-required": (
         "Använd din personliga inbjudningslänk för att ansluta.",

@@ -157,7 +157,9 @@ class Session:
     async def join_check(self, message: dict[str, Any]) -> None:
         """The device check: a private room whose only participant gets its media back."""
         name = message.get("name")
-        name = " ".join(name.split())[:MAX_NAME] if isinstance(name, str) and name.strip() else "Test"
+        if not isinstance(name, str) or not name.strip():
+            name = "Test"
+        name = " ".join(name.split())[:MAX_NAME]
         self.room = self.rooms.open_check()
         self.check_room = True
         self.participant = await self.room.join(name, self.send)

@@ -36,7 +36,7 @@ async def test_sender_receiver_and_transceiver_internals_are_where_the_hooks_exp
         assert aiortc_tap.receiver_rtx_ssrcs(receiver) == {}
         for method in ("_handle_rtp_packet", "_send_rtcp_pli"):
             assert callable(getattr(receiver, method)), method
-        assert callable(getattr(receiver.transport, "_send_rtp"))
+        assert callable(receiver.transport._send_rtp)
     finally:
         await pc.close()
 

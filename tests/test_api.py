@@ -14,7 +14,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from server.auth import load_admin_key
-from server.demo import REMOTE_APPROVED, DEMO_COMMITTEE, DEMO_MEETING
+from server.demo import DEMO_COMMITTEE, DEMO_MEETING, REMOTE_APPROVED
 from server.keys import ADMIN_KEY
 
 ERROR_KEYS = {"code", "message_sv", "message_en"}

@@ -8,7 +8,6 @@ import pytest
 
 from bench.synthetic import SyntheticParticipant
 
-
 playwright_api = pytest.importorskip("playwright.async_api")
 
 
@@ -45,7 +44,8 @@ async def test_browser_and_synthetic_participant_see_each_other(server, browser)
             const stats = await window.kvorum.pc.getStats();
             for (const s of stats.values()) {
               if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') {
-                return [stats.get(s.localCandidateId).address, stats.get(s.remoteCandidateId).address];
+                return [stats.get(s.localCandidateId).address,
+                        stats.get(s.remoteCandidateId).address];
               }
             }
             return null; }""")

@@ -13,7 +13,6 @@ import pytest
 
 from server.demo import DEMO_MEETING, demo_links
 
-
 playwright_api = pytest.importorskip("playwright.async_api")
 
 # docs/chair-dashboard.png is remade only on request (KVORUM_UPDATE_DOCS=1).

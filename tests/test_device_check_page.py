@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-
 playwright_api = pytest.importorskip("playwright.async_api")
 
 

@@ -14,7 +14,8 @@ from .meeting_helpers import MEETING, token
 BAD_TOKENS = {
     "forged": lambda server, good: good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB"),
     "other-key": lambda server, good: URLSafeTimedSerializer(
-        "not the server's key", salt="kvorum.invitation").dumps({"p": "led1", "m": MEETING, "i": "x"}),
+        "not the server's key", salt="kvorum.invitation"
+    ).dumps({"p": "led1", "m": MEETING, "i": "x"}),
 }
 
 

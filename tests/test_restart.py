@@ -48,7 +48,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def join_all(base: str, tokens: dict[str, str]) -> tuple[SyntheticParticipant, list[SyntheticParticipant]]:
+async def join_all(
+    base: str, tokens: dict[str, str]
+) -> tuple[SyntheticParticipant, list[SyntheticParticipant]]:
     chair = SyntheticParticipant(base, "demo", "ordf", mark=0, decode=False, token=tokens["ordf"])
     await chair.join()
     members = []
@@ -83,7 +85,8 @@ async def test_kill_9_and_restart_keeps_the_meeting_and_people_rejoin(tmp_path):
             reply = await command(chair, {"type": "admit", "person_id": pid, "mode": "deciding"})
             assert reply["type"] == "done", reply
         for pid in ("led4", "led5"):
-            assert (await command(chair, {"type": "mark-present", "person_id": pid}))["type"] == "done"
+            reply = await command(chair, {"type": "mark-present", "person_id": pid})
+            assert reply["type"] == "done"
         assert (await command(chair, {"type": "open-meeting"}))["type"] == "done"
         assert await media_flows(people), "media did not flow before the crash"
         before = replayed(tmp_path)
@@ -95,7 +98,7 @@ async def test_kill_9_and_restart_keeps_the_meeting_and_people_rejoin(tmp_path):
             await person.leave()
         assert replayed(tmp_path) == before, "the log lost or changed something in the crash"
 
-        server, tokens_again = start_server(port, tmp_path)
+        server, _tokens_again = start_server(port, tmp_path)
         after = replayed(tmp_path)
         assert after["present"].keys() == before["present"].keys()
         assert all(after["present"][pid][2] for pid in MEMBERS), "remote links must count as failed"

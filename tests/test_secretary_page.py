@@ -3,8 +3,8 @@ a member's remote request, the chair's decision, attendance download; and a scre
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 import os
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
