@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Container, Iterable
@@ -49,6 +48,20 @@ from .auth import (
 )
 from .keys import ADMIN_KEY, CONFIG, SERVICE
 from .meetings import MeetingService
+from .schemas import (
+    Body,
+    CommitteeBody,
+    DecisionBody,
+    Empty,
+    Invalid,
+    InvitationBody,
+    MeetingBody,
+    PersonBody,
+    RequestBody,
+    RevokeBody,
+    check,
+    read_json,
+)
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
@@ -115,28 +128,31 @@ def _json(data: Any, status: int = 200) -> web.Response:
                              dumps=dumps)
 
 
-async def _body(request: web.Request, optional: bool = False) -> dict[str, Any]:
-    """The request's JSON object; 400 with a clear message if it is not one."""
+async def _fields(request: web.Request, schema: type[Body], optional: bool = False) -> Fields:
+    """The request's JSON object checked by its schema (server/schemas.py): 400 if it is not
+    a JSON object; otherwise its fields, with a problem for each of the wrong type, for
+    `Fields` to add its own and refuse them all at once (422)."""
     raw = await request.read()
     if not raw.strip():
         if optional:
-            return {}
+            return Fields({})
         raise ApiError(400, "bad_json", "Begäran saknar innehåll; skicka ett JSON-objekt.",
                        "The request has no body; send a JSON object.")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ApiError(400, "bad_json", "Innehållet är inte UTF-8.",
-                       "The body is not UTF-8.") from None
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "bad_json",
-                       f"Innehållet är inte giltig JSON (rad {exc.lineno}, kolumn {exc.colno}).",
-                       f"The body is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                       f"{exc.msg}).") from None
+        data = read_json(raw)
+    except Invalid as exc:
+        if exc.code == "bad-json":
+            raise ApiError(400, "bad_json", exc.message_sv, exc.message_en) from None
+        raise ApiError(422, "invalid_input", exc.message_sv, exc.message_en,
+                       problems=[p._asdict() for p in exc.problems]) from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", "Innehållet ska vara ett JSON-objekt {…}.",
                        "The body must be a JSON object {…}.")
-    return data
+    values, problems = check(data, schema)
+    fields = Fields(values)
+    for problem in problems:
+        fields.problem(problem.field, problem.message_sv, problem.message_en)
+    return fields
 
 
 class Fields:
@@ -147,6 +163,9 @@ class Fields:
         self.problems: list[dict[str, str]] = []
 
     def problem(self, name: str, sv: str, en: str) -> None:
+        """Note a problem with field `name` (only the first one per field is kept)."""
+        if name and any(p["field"] == name for p in self.problems):
+            return
         label_sv, label_en = FIELD_NAMES.get(name, (name, name))
         self.problems.append({"field": name, "message_sv": f"{label_sv}: {sv}",
                               "message_en": f"{label_en}: {en}"})
@@ -196,7 +215,7 @@ class Fields:
         value = self.data.get(name)
         if value is None or value == "":
             return None
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             return int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(name, "ska vara ett heltal", "must be a whole number")
@@ -429,7 +448,7 @@ class SecretaryApi:
     @_answers_json
     async def create_committee(self, request: web.Request) -> web.StreamResponse:
         require_admin(request, self.admin_key)
-        f = Fields(await _body(request))
+        f = await _fields(request, CommitteeBody)
         name = f.text("name")
         committee_id = f.text("id", required=False, pattern=ID_PATTERN,
                               example="socialnamnden")
@@ -449,7 +468,7 @@ class SecretaryApi:
     async def add_person(self, request: web.Request) -> web.StreamResponse:
         require_admin(request, self.admin_key)
         committee_id = request.match_info["committee_id"]
-        f = Fields(await _body(request))
+        f = await _fields(request, PersonBody)
         # name, role and e-mail are checked by the roster's own rules, every problem at once
         name = f.text("name", required=False)
         role = f.text("role", required=False, max_len=40).lower()
@@ -529,7 +548,7 @@ class SecretaryApi:
     async def create_meeting(self, request: web.Request) -> web.StreamResponse:
         require_admin(request, self.admin_key)
         committee_id = request.match_info["committee_id"]
-        f = Fields(await _body(request))
+        f = await _fields(request, MeetingBody)
         date = f.text("date", pattern=DATE_PATTERN, example="2026-05-20", check=_is_date)
         time = f.text("time", pattern=TIME_PATTERN, example="18:00", check=_is_time)
         place = f.text("place", max_len=200)
@@ -592,7 +611,7 @@ class SecretaryApi:
     @_answers_json
     async def issue_invitation(self, request: web.Request) -> web.StreamResponse:
         meeting_id, state, _ = self._manager(request)
-        f = Fields(await _body(request))
+        f = await _fields(request, InvitationBody)
         person_id = f.text("person_id")
         f.done()
         async with self.lock:
@@ -603,7 +622,7 @@ class SecretaryApi:
     async def invite_everyone(self, request: web.Request) -> web.StreamResponse:
         """An invitation for everyone on the roster who has no working one yet."""
         meeting_id, state, _ = self._manager(request)
-        await _body(request, optional=True)
+        await _fields(request, Empty, optional=True)
         async with self.lock:
             invited = {pid for iid, pid in state.invitations.items() if iid not in state.revoked}
             issued = []
@@ -618,7 +637,7 @@ class SecretaryApi:
     async def revoke_invitation(self, request: web.Request) -> web.StreamResponse:
         meeting_id, state, _ = self._manager(request)
         invitation_id = request.match_info["invitation_id"]
-        f = Fields(await _body(request, optional=True))
+        f = await _fields(request, RevokeBody, optional=True)
         reason = f.text("reason", required=False, max_len=MAX_TEXT)
         f.done()
         async with self.lock:
@@ -652,7 +671,7 @@ class SecretaryApi:
         meeting_id = request.match_info["meeting_id"]
         caller = require_member(request, self.service, meeting_id)
         state = self._meeting(meeting_id)
-        f = Fields(await _body(request))
+        f = await _fields(request, RequestBody)
         mode = f.text("mode", max_len=20)
         if mode and mode not in REMOTE_MODES:
             f.problem("mode", f"'{mode}' är inte ett av {', '.join(REMOTE_MODES)}",
@@ -679,7 +698,7 @@ class SecretaryApi:
         """The chair's decision: the chair's own token, or the admin key with `by`."""
         meeting_id, state, caller = self._manager(request)
         person_id = request.match_info["person_id"]
-        f = Fields(await _body(request))
+        f = await _fields(request, DecisionBody)
         approved = f.boolean("approved")
         reason = f.text("reason", required=False, max_len=MAX_TEXT)
         by = f.text("by", required=caller.admin)

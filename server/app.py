@@ -87,7 +87,7 @@ async def list_meetings(request: web.Request) -> web.Response:
     """Only guest rooms are listed publicly: a meeting is reached by personal link."""
     return web.json_response([
         {"id": r.id, "title": r.title, "participants": len(r.participants), "closed": r.closed}
-        for r in request.app[ROOMS] if r.service is None
+        for r in request.app[ROOMS] if r.service is None and not r.private
     ])
 
 
@@ -175,7 +175,7 @@ def create_app(
         min_confidence=profile.quality.face_min_confidence,
         min_width_px=profile.quality.face_min_width_px,
     ) if config.analyse_video else None
-    app[ROOMS] = rooms = Rooms(router_factory, service)
+    app[ROOMS] = rooms = Rooms(router_factory, service, max_checks=config.max_checks)
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)

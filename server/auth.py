@@ -13,9 +13,7 @@ the member it was issued to. Every refusal is an `ApiError` carrying the JSON bo
 
 from __future__ import annotations
 
-import functools
 import hmac
-import json
 import os
 import secrets
 from collections.abc import Iterable
@@ -27,12 +25,12 @@ from aiohttp import web
 
 from .invitations import InvitationRefused
 from .meetings import MeetingService
+from .schemas import dumps
 
 ADMIN_KEY_FILE = "admin.key"
 TOKEN_HEADER = "X-Kvorum-Token"
 TOKEN_QUERY = "t"
 MANAGER_ROLES: tuple[str, ...] = ("ordförande", "sekreterare")  # may run a meeting's endpoints
-dumps = functools.partial(json.dumps, ensure_ascii=False)  # å, ä, ö as they are (UTF-8)
 
 
 class ApiError(Exception):

@@ -21,6 +21,9 @@ class Config:
     demo: bool = True
     guest_meeting: str | None = None  # a room anyone may join by name (tests, benchmarks)
     expose_media_stats: bool = False
+    # Device checks need no link: so they are few and short (each holds sockets and memory).
+    max_checks: int = 20
+    check_seconds: float = 300.0
 
 
 def _env(name: str, default: str) -> str:

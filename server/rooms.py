@@ -61,9 +61,10 @@ class Room:
     """One meeting's live room."""
 
     def __init__(self, room_id: str, title: str, router: Router,
-                 service: MeetingService | None = None) -> None:
+                 service: MeetingService | None = None, private: bool = False) -> None:
         self.id = room_id
         self.title = title
+        self.private = private  # a device check: never listed, never joined by id
         self.router = router
         self.service = service
         self.participants: dict[str, Participant] = {}
@@ -209,8 +210,10 @@ class Rooms:
     """All rooms of this server, by meeting id."""
 
     def __init__(self, router_factory: Callable[[], Router],
-                 service: MeetingService | None = None) -> None:
+                 service: MeetingService | None = None, max_checks: int = 20) -> None:
         self._rooms: dict[str, Room] = {}
+        self._checks: dict[str, Room] = {}  # device checks: reachable only by their socket
+        self.max_checks = max_checks
         self._router_factory = router_factory
         self.service = service
         self.on_open: list[Callable[[Room], None]] = []
@@ -227,20 +230,29 @@ class Rooms:
                 callback(room)
         return room
 
-    def open_check(self) -> Room:
-        """A private room for one device check: the server sends your media back to you."""
+    def open_check(self) -> Room | None:
+        """A private room for one device check: the server sends your media back to you.
+        Only the socket that opened it is ever in it (`get` does not find it, the public
+        list does not show it). None when `max_checks` checks are running already."""
+        if len(self._checks) >= self.max_checks:
+            return None
         router = self._router_factory()
         router.echo = True
         room_id = "check-" + secrets.token_hex(6)
-        room = Room(room_id, "Testa din utrustning / device check", router)
-        self._rooms[room_id] = room
+        room = Room(room_id, "Testa din utrustning / device check", router, private=True)
+        self._checks[room_id] = room
         for callback in self.on_open:
             callback(room)
         return room
 
+    def check(self, room_id: str) -> Room | None:
+        """A running device check by id (for tests and figures; never for joining)."""
+        return self._checks.get(room_id)
+
     def discard(self, room: Room) -> None:
-        if self._rooms.get(room.id) is room:
-            del self._rooms[room.id]
+        for rooms in (self._rooms, self._checks):
+            if rooms.get(room.id) is room:
+                del rooms[room.id]
 
     def get(self, meeting_id: str) -> Room | None:
         room = self._rooms.get(meeting_id)
@@ -257,7 +269,7 @@ class Rooms:
             await room.on_event(event)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(list(self._rooms.values()))
+        return iter([*self._rooms.values(), *self._checks.values()])
 
     async def close_all(self) -> None:
         await asyncio.gather(*(room.close() for room in self if not room.closed))
