@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from compliance import roster
 from compliance.attendance import attendance_csv
 from compliance.events import (
     ELECTED_ROLES,
@@ -334,6 +335,7 @@ def request_view(state: MeetingState, req: RemoteRequested) -> dict[str, Any]:
         "status": status,
         "decision": None if decision is None else {
             "approved": decision.approved, "by": decision.by, "by_name": by.name if by else "",
+            "recorded_by": decision.recorded_by,
             "reason": decision.reason, "at": decision.at},
     }
 
@@ -408,8 +410,10 @@ class SecretaryApi:
 
         return sorted(found, key=when)
 
-    def _invitation_view(self, meeting_id: str, state: MeetingState,
-                         invitation_id: str) -> dict[str, Any]:
+    def _invitation_view(self, meeting_id: str, state: MeetingState, invitation_id: str,
+                         caller: Caller) -> dict[str, Any]:
+        """An invitation; its usable link only for the secretariat (admin key) and for the
+        invited person themself: a chair or secretary never holds another person's key."""
         person_id = state.invitations[invitation_id]
         person = state.people.get(person_id)
         revoked = invitation_id in state.revoked
@@ -417,7 +421,7 @@ class SecretaryApi:
             "invitation_id": invitation_id, "person_id": person_id,
             "name": person.name if person else "", "role": person.role if person else "",
             "revoked": revoked, "link": None, "request_link": None}
-        if not revoked:
+        if not revoked and (caller.admin or caller.person_id == person_id):
             token = quote(self.service.token_for(meeting_id, invitation_id), safe="")
             view["link"] = f"/m/{quote(meeting_id)}?t={token}"
             view["request_link"] = f"/m/{quote(meeting_id)}/request?t={token}"
@@ -470,11 +474,11 @@ class SecretaryApi:
         committee_id = request.match_info["committee_id"]
         f = await _fields(request, PersonBody)
         # name, role and e-mail are checked by the roster's own rules, every problem at once
-        name = f.text("name", required=False)
+        name = f.text("name", required=False, max_len=roster.MAX_NAME)
         role = f.text("role", required=False, max_len=40).lower()
-        party = f.text("party", required=False, max_len=40)
+        party = f.text("party", required=False, max_len=roster.MAX_PARTY)
         order = f.integer("substitute_order")
-        email = f.text("email", required=False, max_len=200)
+        email = f.text("email", required=False, max_len=roster.MAX_EMAIL)
         person_id = f.text("id", required=False, pattern=ID_PATTERN, example="anna-lind")
         if not f.problems:
             f.problems += [{"field": "", "message_sv": sv, "message_en": en}
@@ -499,11 +503,7 @@ class SecretaryApi:
         """CSV text in; every bad line reported and nothing added, or every row added."""
         require_admin(request, self.admin_key)
         committee_id = request.match_info["committee_id"]
-        raw = await request.read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")  # what older Swedish Excel saves as "CSV"
+        text = roster_text(await request.read())
         async with self.lock:
             state = self._committee(committee_id)
             try:
@@ -604,24 +604,25 @@ class SecretaryApi:
 
     @_answers_json
     async def list_invitations(self, request: web.Request) -> web.StreamResponse:
-        meeting_id, state, _ = self._manager(request)
-        return _json([self._invitation_view(meeting_id, state, iid)
+        meeting_id, state, caller = self._manager(request)
+        return _json([self._invitation_view(meeting_id, state, iid, caller)
                       for iid in state.invitations])
 
     @_answers_json
     async def issue_invitation(self, request: web.Request) -> web.StreamResponse:
-        meeting_id, state, _ = self._manager(request)
+        meeting_id, state, caller = self._manager(request)
         f = await _fields(request, InvitationBody)
         person_id = f.text("person_id")
         f.done()
         async with self.lock:
             invitation_id, _token = await self.service.issue_invitation(meeting_id, person_id)
-        return _json(self._invitation_view(meeting_id, state, invitation_id), status=201)
+        return _json(self._invitation_view(meeting_id, state, invitation_id, caller),
+                     status=201)
 
     @_answers_json
     async def invite_everyone(self, request: web.Request) -> web.StreamResponse:
         """An invitation for everyone on the roster who has no working one yet."""
-        meeting_id, state, _ = self._manager(request)
+        meeting_id, state, caller = self._manager(request)
         await _fields(request, Empty, optional=True)
         async with self.lock:
             invited = {pid for iid, pid in state.invitations.items() if iid not in state.revoked}
@@ -630,12 +631,13 @@ class SecretaryApi:
                 if person_id not in invited:
                     invitation_id, _token = await self.service.issue_invitation(
                         meeting_id, person_id)
-                    issued.append(self._invitation_view(meeting_id, state, invitation_id))
+                    issued.append(self._invitation_view(meeting_id, state, invitation_id,
+                                                        caller))
         return _json({"issued": issued, "already_invited": len(invited)}, status=201)
 
     @_answers_json
     async def revoke_invitation(self, request: web.Request) -> web.StreamResponse:
-        meeting_id, state, _ = self._manager(request)
+        meeting_id, state, caller = self._manager(request)
         invitation_id = request.match_info["invitation_id"]
         f = await _fields(request, RevokeBody, optional=True)
         reason = f.text("reason", required=False, max_len=MAX_TEXT)
@@ -643,7 +645,7 @@ class SecretaryApi:
         async with self.lock:
             await self.service.run(meeting_id,
                                    lambda s, at: s.revoke_invitation(invitation_id, at, reason))
-        return _json(self._invitation_view(meeting_id, state, invitation_id))
+        return _json(self._invitation_view(meeting_id, state, invitation_id, caller))
 
     # -- remote participation: the member asks, the chair decides --
 
@@ -716,7 +718,8 @@ class SecretaryApi:
             by = caller.person_id
         async with self.lock:
             await self.service.run(meeting_id, lambda s, at: s.decide_remote(
-                person_id, approved, by, at, reason))
+                person_id, approved, by, at, reason,
+                recorded_by="secretariat" if caller.admin else ""))
         return _json(request_view(state, state.requests[person_id]))
 
     # -- attendance for fees --
@@ -736,6 +739,31 @@ class SecretaryApi:
                             content_type="text/csv", charset="utf-8",
                             headers={"Content-Disposition": disposition,
                                      "Cache-Control": "no-store"})
+
+
+SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (zip), .xls (OLE)
+
+
+def roster_text(raw: bytes) -> str:
+    """The roster file as text: UTF-8, or Windows-1252 (what older Swedish Excel saves as
+    "CSV"); a spreadsheet file or bytes neither can read are refused (422)."""
+    if raw.startswith(SPREADSHEET_MAGIC):
+        raise ApiError(422, "not_csv",
+                       "Filen är en Excel-fil. Spara den som CSV (semikolonavgränsad) och "
+                       "försök igen.",
+                       "The file is an Excel workbook. Save it as CSV and try again.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ApiError(422, "bad_encoding",
+                       f"Filen kan inte läsas som text (byte {exc.start}); spara den som CSV "
+                       "med teckenkodning UTF-8.",
+                       f"The file cannot be read as text (byte {exc.start}); save it as CSV "
+                       "in UTF-8.") from None
 
 
 def _roster_refused(problems: Iterable[tuple[int, str, str]]) -> ApiError:

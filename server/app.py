@@ -24,6 +24,7 @@ from .invitations import InvitationRefused, Invitations
 from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
 from .rooms import Room, Rooms
+from .security import add_security_headers
 from .signalling import websocket_handler
 from .supervisor import Supervisor
 from .views import publish_state
@@ -56,19 +57,22 @@ def refusal(status: int, sv: str, en: str) -> web.Response:
 
 
 async def meeting_page(request: web.Request) -> web.StreamResponse:
+    """A guest room's page, or a meeting's by personal link. An unknown id gets the same
+    answer as a meeting without a valid link, so meeting ids cannot be probed."""
     meeting_id = request.match_info["meeting_id"]
     room = request.app[ROOMS].get(meeting_id)
-    if room is None:
-        return refusal(404, "Sammanträdet finns inte.", "The meeting does not exist.")
-    if room.service is not None:  # a real meeting: only by personal invitation
+    if room is None or room.service is not None:
         token = request.query.get("t", "")
         if not token:
             return refusal(403, "Använd din personliga inbjudningslänk för att ansluta.",
                            "Use your personal invitation link to join.")
+        service = request.app[SERVICE]
         try:
-            room.service.verify_invitation(token, meeting_id)
+            service.identify(token, meeting_id)
         except InvitationRefused as exc:
             return refusal(403, exc.message_sv, exc.message_en)
+        if room is None:
+            return refusal(410, "Mötet är avslutat.", "The meeting is closed.")
     return await _page("meeting.html")
 
 
@@ -188,6 +192,7 @@ def create_app(
     if config.expose_media_stats:
         app.router.add_get("/api/media-stats", media_stats)
     app.router.add_static("/static", WEB_DIR)
+    add_security_headers(app, tls=config.tls)
     app.on_startup.append(_start)
     app.on_shutdown.append(_stop)
     return app

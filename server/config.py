@@ -24,6 +24,8 @@ class Config:
     # Device checks need no link: so they are few and short (each holds sockets and memory).
     max_checks: int = 20
     check_seconds: float = 300.0
+    # Browser pages of other origins that may open /ws (besides the server's own).
+    allowed_origins: list[str] = field(default_factory=list)
 
 
 def _env(name: str, default: str) -> str:
@@ -57,11 +59,16 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--expose-media-stats", action="store_true",
                    default=_env("EXPOSE_MEDIA_STATS", "") == "1",
                    help="serve relay figures at /api/media-stats (benchmarks)")
+    p.add_argument("--allowed-origin", action="append", default=None,
+                   help="a web origin (https://host:port) whose pages may open the WebSocket "
+                        "besides the server's own; repeatable (KVORUM_ALLOWED_ORIGINS, "
+                        "comma-separated)")
     a = p.parse_args(argv)
+    origins = a.allowed_origin or [x for x in _env("ALLOWED_ORIGINS", "").split(",") if x]
     ice = a.ice_address or [x for x in _env("ICE_ADDRESSES", "127.0.0.1").split(",") if x]
     return Config(
         host=a.host, port=a.port, tls=not a.no_tls, cert_file=Path(a.cert),
         key_file=Path(a.key), ice_addresses=ice, database=Path(a.database),
         analyse_video=not a.no_analysis, demo=not a.no_demo, guest_meeting=a.guest_meeting,
-        expose_media_stats=a.expose_media_stats,
+        expose_media_stats=a.expose_media_stats, allowed_origins=origins,
     )

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.events import Admitted, Event, LeftMeeting, MeetingClosed
+from compliance.events import Admitted, Event, InvitationRevoked, LeftMeeting, MeetingClosed
 from compliance.meeting import MeetingState, RuleViolation
 from media.peer import Peer
 from media.router import Router
@@ -38,6 +38,8 @@ class Participant:
     send: Send
     peer: Peer
     person_id: str | None = None  # None for a guest
+    invitation_id: str | None = None  # the personal link it joined with
+    disconnect: Callable[[str], Awaitable[None]] | None = None  # ends the connection (reason)
     role: str = "gäst"
     admitted: bool = True
     audio: bool = True
@@ -112,11 +114,15 @@ class Room:
 
     # -- joining and leaving -----------------------------------------------------------------
 
-    async def join(self, name: str, send: Send, person_id: str | None = None) -> Participant:
+    async def join(self, name: str, send: Send, person_id: str | None = None,
+                   invitation_id: str | None = None,
+                   disconnect: Callable[[str], Awaitable[None]] | None = None) -> Participant:
         """Connect someone: a guest, or an invited person who is admitted or waits in the
-        lobby. They get a welcome; the admitted others a participant-joined."""
+        lobby. They get a welcome; the admitted others a participant-joined. `disconnect`
+        ends the connection (when the link it joined with is revoked)."""
         pid = secrets.token_hex(6)
-        participant = Participant(pid, name, send, Peer(pid, name, send), person_id=person_id)
+        participant = Participant(pid, name, send, Peer(pid, name, send), person_id=person_id,
+                                  invitation_id=invitation_id, disconnect=disconnect)
         if person_id is not None:
             await self._enter(participant)
         self.participants[pid] = participant
@@ -186,10 +192,21 @@ class Room:
                     await self.broadcast({"type": "participant-left",
                                           "participant_id": participant.id})
             await self.router.update_subscriptions()
+        elif isinstance(event, InvitationRevoked):
+            for participant in list(self.participants.values()):
+                if participant.invitation_id == event.invitation_id:
+                    await self._disconnect(participant, "invitation-revoked")
         elif isinstance(event, MeetingClosed):
             await self.close()
             return
         await self._changed()
+
+    async def _disconnect(self, participant: Participant, reason: str) -> None:
+        """End one connection at once: told why, out of the room, media closed."""
+        await participant.send({"type": "bye", "reason": reason})
+        await self.leave(participant.id)
+        if participant.disconnect is not None:
+            await participant.disconnect(reason)
 
     async def _changed(self) -> None:
         for callback in list(self.on_change):

@@ -43,9 +43,14 @@ from .schemas import (
     read_json,
     validate,
 )
+from .security import origin_allowed
 from .views import meeting_view, restorable
 
 logger = logging.getLogger(__name__)
+
+WRONG_MEETING = InvitationRefused(
+    "wrong_meeting", "Inbjudningslänken gäller ett annat sammanträde.",
+    "The invitation link is for another meeting.")
 
 MAX_MESSAGE_BYTES = 256 * 1024  # an offer with 40 m-lines is about 60 KiB
 MAX_NAME = 80
@@ -100,6 +105,7 @@ class Session:
         self.participant: Participant | None = None
         self.check_room = False
         self._time_limit: asyncio.Task[None] | None = None
+        self._closing: asyncio.Future[bool] | None = None
 
     async def send(self, message: dict[str, Any]) -> None:
         if not self.ws.closed:
@@ -146,34 +152,39 @@ class Session:
             return
         meeting_id = message.meeting
         room = self.rooms.get(meeting_id)
-        if room is None:
-            await self.send(error("no-such-meeting", ref="join"))
-            return
-        if room.closed:
-            await self.send(error("meeting-closed", ref="join"))
-            return
-        if room.service is None:  # a guest room: a name is enough
+        if room is not None and room.service is None:  # a guest room: a name is enough
+            if room.closed:
+                await self.send(error("meeting-closed", ref="join"))
+                return
             name = " ".join((message.name or "").split())[:MAX_NAME]
             if not name:
                 await self.send(error("name-required", ref="join"))
                 return
-            person_id = None
+            person_id = invitation_id = None
         else:
+            # A meeting, or no such room: the same answers, so ids cannot be probed.
             if not message.token:
                 await self.send(error("invitation-required", ref="join"))
                 return
+            service = self.rooms.service
             try:
-                person_id = room.service.verify_invitation(message.token, meeting_id)
+                if service is None:
+                    raise WRONG_MEETING
+                person_id, invitation_id = service.identify(message.token, meeting_id)
             except InvitationRefused as exc:
                 await self.send({"type": "error", "code": f"invitation-{exc.reason_code}",
                                  "message_sv": exc.message_sv, "message_en": exc.message_en,
                                  "ref": "join"})
                 return
+            if room is None or room.closed:  # the meeting exists, and is closed
+                await self.send(error("meeting-closed", ref="join"))
+                return
             state = room.state
             assert state is not None
             name = state.person(person_id).name
         self.room = room
-        self.participant = await room.join(name, self.send, person_id=person_id)
+        self.participant = await room.join(name, self.send, person_id=person_id,
+                                           invitation_id=invitation_id, disconnect=self.end)
         if self.participant.dashboard:
             await self.send(meeting_view(room))
 
@@ -194,8 +205,7 @@ class Session:
         """A device check needs no link, so it may not hold the server's resources for long."""
         await asyncio.sleep(seconds)
         await self.send({"type": "bye", "reason": "check-time-up"})
-        await self.close()
-        await self.ws.close()
+        await self.end("check-time-up")
 
     async def chair_command(self, kind: str, command: Callable[[MeetingState, str, str], Event]
                             ) -> None:
@@ -238,8 +248,14 @@ class Session:
                 self.participant, [msgspec.structs.asdict(entry) for entry in message.inbound])
 
     async def on_leave(self, message: Leave) -> None:
+        await self.end("left")
+
+    async def end(self, reason: str) -> None:
+        """Leave the room and close the socket (left, revoked link, device check's time).
+        The closing handshake runs on its own: a slow client cannot hold up the caller."""
         await self.close()
-        await self.ws.close()
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self.ws.close())
 
     async def close(self) -> None:
         if self._time_limit is not None and self._time_limit is not asyncio.current_task():
@@ -283,7 +299,12 @@ register_command(ResumeMeeting, lambda s, by, at, m: s.resume(
 register_command(CloseMeeting, lambda s, by, at, m: s.close(by=by, at=at))
 
 
-async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    if not origin_allowed(request, request.app[CONFIG].allowed_origins):
+        return web.json_response(
+            {"code": "origin-not-allowed",
+             "message_sv": "Anslut från Kvorums egna sidor.",
+             "message_en": "Connect from Kvorum's own pages."}, status=403)
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_MESSAGE_BYTES)
     await ws.prepare(request)
     session = Session(ws, request.app[ROOMS], request.app)

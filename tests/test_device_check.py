@@ -57,7 +57,7 @@ async def test_nobody_else_can_list_or_join_a_device_check(server):
         assert all(not r["id"].startswith("check-") for r in listed), listed
         with pytest.raises(TimeoutError):
             await eve.join(timeout=3)
-        assert [e["code"] for e in eve.errors] == ["no-such-meeting"]
+        assert [e["code"] for e in eve.errors] == ["invitation-required"]
         assert list(server.rooms.check(room_id).participants) == [me.id]
         assert all(s.publisher == me.id for s in me.received.values())
     finally:

@@ -148,8 +148,13 @@ async def test_an_infinite_stats_report_is_refused_and_a_real_freeze_still_suspe
         state = server.service.meeting(MEETING)
         assert state.phase == "open", "a refused report must not act"
         since = len(chair.messages)
-        member.freeze_downlink(chair.id, freezes=2, frozen_s=1.6)
-        event = await next_message(chair, lambda m: m["type"] == "suspend-required", 5, since)
+        event = None
+        for n in range(1, 15):  # real freezes; on a busy machine one may be excused as the
+            member.freeze_downlink(chair.id, freezes=2 * n, frozen_s=1.6 * n)  # sender's own
+            event = await next_message(chair, lambda m: m["type"] == "suspend-required", 2,
+                                       since)
+            if event is not None:
+                break
         assert event is not None and event["person"] == "led1"
         deadline = asyncio.get_running_loop().time() + 5
         while state.phase != "suspended" and asyncio.get_running_loop().time() < deadline:
