@@ -1,0 +1,143 @@
+"""The minutes as a Word document (DOCX, python-docx), with the same content as the HTML:
+the secretariat edits the layout to the municipality's template, never the facts."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.shared import Cm, Pt
+
+from compliance.minutes import Minutes
+
+BLANK = "……………………………………"
+
+
+def render_docx(minutes: Minutes) -> bytes:
+    """The minutes as the bytes of a .docx file."""
+    doc = Document()
+    section = doc.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin, section.right_margin = Cm(2.5), Cm(2.0)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Times New Roman"
+    normal.font.size = Pt(11.5)
+    doc.core_properties.title = f"Protokoll {minutes.committee} {minutes.date}"
+    doc.core_properties.language = "sv-SE"
+
+    _first_page(doc, minutes)
+    _roll_call(doc, minutes)
+    _suspensions(doc, minutes)
+    _attendance(doc, minutes)
+    if minutes.closed_time:
+        doc.add_paragraph(f"Ordföranden förklarar sammanträdet avslutat kl. "
+                          f"{minutes.closed_time}.")
+    _evidence(doc, minutes)
+
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _first_page(doc: DocxDocument, m: Minutes) -> None:
+    title = doc.add_heading("SAMMANTRÄDESPROTOKOLL", level=0)
+    title.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    doc.add_paragraph(f"{m.committee}\n{m.date_text}")
+    if m.opened_time:
+        when = f"{m.place}, {m.date_text} kl. {m.opened_time}–{m.closed_time or '…'}"
+    else:
+        when = (f"{m.place}, {m.date_text}, kallat till kl. {m.called_time} "
+                "(sammanträdet öppnades inte)")
+    breaks = [f"avbrott kl. {s.start_time}–{s.end_time or '…'}" for s in m.suspensions]
+    breaks += [f"ajournering kl. {a.start_time}–{a.end_time or '…'}" for a in m.adjournments]
+    rows = [
+        ("Plats och tid", "\n".join([when, *breaks])),
+        ("Beslutande", _lines(p.line for p in m.beslutande)),
+        ("Ersättare", _lines(p.line for p in m.ersattare)),
+        ("Övriga närvarande", _lines(p.line for p in m.ovriga)),
+        ("Regelprofil", m.profile),
+        ("Justerare", BLANK),
+        ("Justeringens plats och tid", BLANK),
+    ]
+    _table(doc, None, rows, widths=(Cm(4.5), Cm(12.0)))
+    doc.add_heading("Underskrifter", level=2)
+    _table(doc, None, [
+        ("Sekreterare", f"{BLANK}\n{m.secretary}"),
+        ("", f"Paragrafer {m.paragraphs}"),
+        ("Ordförande", f"{BLANK}\n{m.chair}"),
+        ("Justerare", f"{BLANK}\n"),
+    ], widths=(Cm(4.5), Cm(12.0)))
+
+
+def _roll_call(doc: DocxDocument, m: Minutes) -> None:
+    doc.add_heading("Upprop", level=1)
+    if not m.opened_time:
+        doc.add_paragraph("Sammanträdet har inte öppnats.")
+        return
+    doc.add_paragraph(f"Ordföranden öppnar sammanträdet kl. {m.opened_time} efter upprop. "
+                      "Närvarande vid uppropet:")
+    for line in m.roll_call:
+        doc.add_paragraph(line, style="List Bullet")
+
+
+def _suspensions(doc: DocxDocument, m: Minutes) -> None:
+    if not m.suspensions:
+        return
+    doc.add_heading("Avbrott i sammanträdet", level=1)
+    _table(doc, ("Avbrutet", "Återupptaget", "Längd", "Skäl"), [
+        (s.start_time, s.end_time or "återupptogs inte", s.duration or "–", s.reason)
+        for s in m.suspensions
+    ])
+
+
+def _attendance(doc: DocxDocument, m: Minutes) -> None:
+    if not m.attendance:
+        return
+    doc.add_heading("Närvaroförändringar", level=1)
+    _table(doc, ("Kl.", "Händelse"), [(c.time, c.text) for c in m.attendance])
+
+
+def _evidence(doc: DocxDocument, m: Minutes) -> None:
+    ev = m.evidence
+    if ev is None:
+        return
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc.add_heading("Bilaga: Bevis för besluten", level=1)
+    doc.add_paragraph(
+        "Protokollet är framställt ur sammanträdets händelselogg. Varje händelse i loggen bär "
+        "en hash (SHA-256) av händelsen före, så att en ändring, borttagning eller inläggning "
+        "i efterhand kan upptäckas.")
+    doc.add_paragraph().add_run(ev.chain.message_sv).bold = True
+    _table(doc, None, [
+        ("Sammanträdets sista händelse", f"nr {ev.last_seq}\n{ev.last_hash}"),
+        ("Kontroll", "python -m server.verify kvorum.sqlite3 --anchor följt av en hash ur "
+                     "detta protokoll. Den visar att ingen händelse fram till den hashen har "
+                     "ändrats sedan protokollet justerades."),
+    ], widths=(Cm(4.5), Cm(12.0)))
+
+
+def _lines(lines: Iterable[str]) -> str:
+    return "\n".join(lines) or "–"
+
+
+def _table(doc: DocxDocument, header: Sequence[str] | None, rows: Sequence[Sequence[str]],
+           widths: Sequence[Cm] | None = None) -> None:
+    columns = len(header) if header else len(rows[0])
+    table = doc.add_table(rows=0, cols=columns)
+    table.style = "Table Grid"
+    if header:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, header):
+            cell.text = ""
+            cell.paragraphs[0].add_run(text).bold = True
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, row):
+            cell.text = text
+    if widths:
+        for row_ in table.rows:
+            for cell, width in zip(row_.cells, widths):
+                cell.width = width
