@@ -11,7 +11,7 @@ from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Cm, Pt
 
-from compliance.minutes import Minutes
+from compliance.minutes import Item, Minutes, VoteRecord
 
 BLANK = "……………………………………"
 
@@ -30,6 +30,11 @@ def render_docx(minutes: Minutes) -> bytes:
 
     _first_page(doc, minutes)
     _roll_call(doc, minutes)
+    for item in minutes.items:
+        _item(doc, item)
+    if minutes.not_handled:
+        doc.add_paragraph("Ärenden på föredragningslistan som inte behandlades: "
+                          f"{', '.join(minutes.not_handled)}.")
     _suspensions(doc, minutes)
     _attendance(doc, minutes)
     if minutes.closed_time:
@@ -83,14 +88,66 @@ def _roll_call(doc: DocxDocument, m: Minutes) -> None:
         doc.add_paragraph(line, style="List Bullet")
 
 
+def _item(doc: DocxDocument, item: Item) -> None:
+    doc.add_heading(f"§ {item.number} {item.title}", level=2)
+    doc.add_paragraph(f"Kl. {item.opened_time}–{item.closed_time or '…'}")
+    for line in item.jav:
+        doc.add_paragraph().add_run(line).italic = True
+    if item.draft:
+        _labelled(doc, "Förslag till beslut: ", item.draft)
+    if item.speakers:
+        _labelled(doc, "I överläggningen yttrar sig: ", ", ".join(item.speakers) + ".")
+    if item.proposals:
+        doc.add_paragraph().add_run("Yrkanden").bold = True
+        for proposal in item.proposals:
+            doc.add_paragraph(proposal.line, style="List Bullet")
+    if item.proceedings:
+        doc.add_paragraph().add_run("Propositionsordning och beslutsgång").bold = True
+    for step in item.proceedings:
+        if isinstance(step, VoteRecord):
+            _vote(doc, step)
+        else:
+            doc.add_paragraph(step)
+    if item.decision:
+        _labelled(doc, "Beslut: ", item.decision)
+    if item.tabled:
+        _labelled(doc, "Beslut: ", item.tabled)
+    if item.reservations:
+        doc.add_paragraph().add_run("Reservation").bold = True
+        for line in item.reservations:
+            doc.add_paragraph(line)
+
+
+def _vote(doc: DocxDocument, vote: VoteRecord) -> None:
+    doc.add_paragraph(vote.question)
+    tally = (f"Ja {vote.tally.get('ja', 0)}, Nej {vote.tally.get('nej', 0)}, "
+             f"Avstår {vote.tally.get('avstår', 0)}") if vote.tally else ""
+    if vote.ballots:
+        rows = [(b.who, b.choice) for b in vote.ballots]
+        _table(doc, ("Beslutande", "Röst"), [*rows, ("Summa", tally)] if tally else rows)
+    elif tally:
+        doc.add_paragraph(tally + ".")
+    if vote.voided:
+        doc.add_paragraph().add_run(vote.voided).bold = True
+    if vote.result:
+        doc.add_paragraph(vote.result)
+
+
+def _labelled(doc: DocxDocument, label: str, text: str) -> None:
+    paragraph = doc.add_paragraph()
+    paragraph.add_run(label).bold = True
+    paragraph.add_run(text)
+
+
 def _suspensions(doc: DocxDocument, m: Minutes) -> None:
-    if not m.suspensions:
+    if not m.suspensions and not m.adjournments:
         return
-    doc.add_heading("Avbrott i sammanträdet", level=1)
-    _table(doc, ("Avbrutet", "Återupptaget", "Längd", "Skäl"), [
-        (s.start_time, s.end_time or "återupptogs inte", s.duration or "–", s.reason)
-        for s in m.suspensions
-    ])
+    doc.add_heading("Avbrott och ajourneringar", level=1)
+    rows = [("Avbrott", s.start_time, s.end_time or "återupptogs inte", s.duration or "–",
+             s.reason) for s in m.suspensions]
+    rows += [("Ajournering", a.start_time, a.end_time or "återupptogs inte",
+              a.duration or "–", a.reason) for a in m.adjournments]
+    _table(doc, ("", "Från", "Till", "Längd", "Skäl"), rows)
 
 
 def _attendance(doc: DocxDocument, m: Minutes) -> None:
@@ -111,6 +168,15 @@ def _evidence(doc: DocxDocument, m: Minutes) -> None:
         "en hash (SHA-256) av händelsen före, så att en ändring, borttagning eller inläggning "
         "i efterhand kan upptäckas.")
     doc.add_paragraph().add_run(ev.chain.message_sv).bold = True
+    for d in m.evidence_lines:
+        doc.add_heading(f"{d.paragraph}, beslut kl. {d.time}", level=2)
+        broken = "" if d.verified else " (kedjan bruten före denna händelse)"
+        remote = "\n".join(d.remote) or "Ingen beslutande deltog på distans."
+        _table(doc, None, [
+            ("Händelse i loggen", f"nr {d.seq}{broken}\n{d.hash}"),
+            ("Beslutande och beslutförhet", d.deciding),
+            ("Förbindelser, deltagare på distans", remote),
+        ], widths=(Cm(4.5), Cm(12.0)))
     _table(doc, None, [
         ("Sammanträdets sista händelse", f"nr {ev.last_seq}\n{ev.last_hash}"),
         ("Kontroll", "python -m server.verify kvorum.sqlite3 --anchor följt av en hash ur "

@@ -733,8 +733,9 @@ class SecretaryApi:
         the whole log's hash chain."""
         log = self.service.log
         stored = log.stored(self.service.committee_of(meeting_id) or "") + log.stored(meeting_id)
-        evidence = build_evidence(stored, verify_chain(log.chain_rows()))
-        minutes = build_minutes([s.event for s in stored], self.service.profile.legal, evidence)
+        rules = self.service.profile.legal
+        evidence = build_evidence(stored, verify_chain(log.chain_rows()), rules)
+        minutes = build_minutes([s.event for s in stored], rules, evidence)
         return minutes, evidence
 
     @_answers_json
