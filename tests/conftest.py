@@ -40,8 +40,9 @@ class RunningServer:
 
 
 @asynccontextmanager
-async def run_server(folder: Path, **settings: Any) -> AsyncIterator[RunningServer]:
-    """The demo server on a free port, with `settings` overriding the Config's."""
+async def running_server(folder: Path, **settings: Any) -> AsyncIterator[RunningServer]:
+    """A server with the demo meeting and the guest room "open" on a free port; ``settings``
+    override the Config's fields (any of them, `tls` too)."""
     port = free_port()
     config = Config(**{"host": "127.0.0.1", "port": port, "tls": False,
                        "database": folder / "kvorum.sqlite3", "demo": True,
@@ -59,7 +60,7 @@ async def run_server(folder: Path, **settings: Any) -> AsyncIterator[RunningServ
 
 @pytest.fixture
 async def server(tmp_path) -> AsyncIterator[RunningServer]:  # type: ignore[no-untyped-def]
-    async with run_server(tmp_path) as running:
+    async with running_server(tmp_path) as running:
         yield running
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bench.synthetic import SyntheticParticipant
 
-from .conftest import run_server
+from .conftest import running_server
 from .test_relay import wait_until
 
 
@@ -66,7 +66,7 @@ async def test_nobody_else_can_list_or_join_a_device_check(server):
 
 
 async def test_device_checks_are_capped_and_timed_out(tmp_path):
-    async with run_server(tmp_path, max_checks=2, check_seconds=3.0) as server:
+    async with running_server(tmp_path, max_checks=2, check_seconds=3.0) as server:
         checks = [SyntheticParticipant(server.base_url, "", f"T{i}", mark=i, decode=False,
                                        check=True) for i in range(3)]
         try:

@@ -22,7 +22,7 @@ import pytest
 
 from server.keys import ADMIN_KEY
 
-from .conftest import free_port, run_server
+from .conftest import free_port, running_server
 from .meeting_helpers import MEETING, token
 from .test_schemas import log_length, socket
 
@@ -199,7 +199,7 @@ async def test_every_response_carries_the_security_headers(server):
 
 
 async def test_hsts_is_sent_under_tls(tmp_path):
-    async with run_server(tmp_path, tls=True) as server:  # the app's view; no certificate needed
+    async with running_server(tmp_path, tls=True) as server:  # the app only; no certificate
         async with aiohttp.ClientSession() as session:
             async with session.get(server.base_url + "/") as response:
                 assert response.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -239,7 +239,7 @@ async def test_pages_work_under_the_policy_and_send_no_referer(server, browser):
 
 
 async def test_ws_refuses_a_page_of_another_origin(tmp_path):
-    async with run_server(tmp_path, allowed_origins=["https://intranet.kommun.se"]) as server:
+    async with running_server(tmp_path, allowed_origins=["https://intranet.kommun.se"]) as server:
         async with aiohttp.ClientSession() as session:
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await session.ws_connect(server.base_url + "/ws",
