@@ -852,10 +852,33 @@ async def request_page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(WEB_DIR / "request.html", headers=PAGE_HEADERS)
 
 
+HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    404: ("not_found", "Det finns ingen sådan adress i API:t.", "No such API path."),
+    405: ("method_not_allowed", "Metoden stöds inte här.", "The method is not allowed here."),
+    413: ("too_large", "Begäran är för stor.", "The request is too large."),
+}
+
+
+@web.middleware
+async def api_errors(request: web.Request, handler: Callable[[web.Request], Awaitable[
+        web.StreamResponse]]) -> web.StreamResponse:
+    """aiohttp's own refusals under /api/ (unknown path, method, too large) as the API's JSON
+    errors, like every other: code, Swedish and English."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if not request.path.startswith("/api/") or exc.status < 400:
+            raise
+        code, sv, en = HTTP_ERRORS.get(exc.status, ("http_error", "Begäran kunde inte tas emot.",
+                                                    "The request could not be taken."))
+        return ApiError(exc.status, code, sv, en).response()
+
+
 def setup_api(app: web.Application) -> None:
     """Load (or make) the admin key and register the API and the secretary's pages."""
     admin_key = load_admin_key(app[CONFIG].database.parent / ADMIN_KEY_FILE)
     app[ADMIN_KEY] = admin_key
+    app.middlewares.append(api_errors)
     api = SecretaryApi(app[SERVICE], admin_key)
     app.router.add_routes(api.routes())
     app.router.add_get("/secretary", secretary_page)

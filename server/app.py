@@ -3,13 +3,16 @@ media (router, analysis) to compliance (monitor, meeting model)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import html
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 from aiohttp import web
 
 from compliance.profile import default_profile
@@ -104,6 +107,16 @@ async def media_stats(request: web.Request) -> web.Response:
         figures = room.router.meter.figures()
         out[room.id] = dataclasses.asdict(figures) | {"peers": len(room.router.peers)}
     return web.json_response(out)
+
+
+async def server_stats(request: web.Request) -> web.Response:
+    """This process's resources, for the soak benchmark: tasks, threads, fds, memory."""
+    process = psutil.Process()
+    return web.json_response({
+        "tasks": len(asyncio.all_tasks()), "threads": threading.active_count(),
+        "fds": process.num_fds(), "rss_mib": round(process.memory_info().rss / 2**20, 1),
+        "rooms": sum(1 for _ in request.app[ROOMS]),
+        "participants": sum(len(r.participants) for r in request.app[ROOMS])})
 
 
 def _watch_room(app: web.Application, room: Room) -> None:
@@ -201,6 +214,7 @@ def create_app(
     setup_api(app)  # the secretary's API and pages (server/api.py)
     if config.expose_media_stats:
         app.router.add_get("/api/media-stats", media_stats)
+        app.router.add_get("/api/server-stats", server_stats)
     app.router.add_static("/static", WEB_DIR)
     add_security_headers(app, tls=config.tls)
     app.on_startup.append(_start)

@@ -123,6 +123,9 @@ class Room:
         """Connect someone: a guest, or an invited person who is admitted or waits in the
         lobby. They get a welcome; the admitted others a participant-joined. `disconnect`
         ends the connection (when the link it joined with is revoked)."""
+        if person_id is not None:  # one connection per person: a rejoin replaces the old one
+            for earlier in self.connected(person_id):
+                await self._disconnect(earlier, "replaced")
         pid = secrets.token_hex(6)
         participant = Participant(pid, name, send, Peer(pid, name, send), person_id=person_id,
                                   invitation_id=invitation_id, disconnect=disconnect)
