@@ -753,10 +753,9 @@ class SecretaryApi:
     def _record(self, meeting_id: str) -> tuple[Minutes, Evidence]:
         """The minutes and evidence, rendered from the log as stored now, with the verdict on
         the whole log's hash chain."""
-        log = self.service.log
-        stored = log.stored(self.service.committee_of(meeting_id) or "") + log.stored(meeting_id)
+        stored = self.service.stored_events(meeting_id)
         rules = self.service.profile.legal
-        evidence = build_evidence(stored, verify_chain(log.chain_rows()), rules)
+        evidence = build_evidence(stored, verify_chain(self.service.log.chain_rows()), rules)
         minutes = build_minutes([s.event for s in stored], rules, evidence)
         return minutes, evidence
 
