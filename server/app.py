@@ -49,7 +49,8 @@ async def favicon(request: web.Request) -> web.StreamResponse:
 REFUSAL_PAGE = """<!doctype html>
 <html lang="sv"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Kvorum – ingen åtkomst</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<title>Kvorum – ingen åtkomst</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/style.css"></head>
 <body class="page"><header class="bar"><span class="brand">Kvorum</span></header>
 <main class="narrow"><h1>Ingen åtkomst</h1><p>{sv}</p><p class="muted" lang="en">{en}</p>

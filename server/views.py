@@ -11,7 +11,6 @@ from compliance.substitutes import propose_substitute
 
 from .rooms import Room
 
-
 # Chair commands (docs/protocol.md) -> the MeetingState command whose roles decide who may send
 # it; a command not listed here is open to both dashboards (chair and secretary).
 COMMAND_METHODS = {

@@ -229,9 +229,11 @@ function showPhase(message) {
   if (message.phase === 'suspended') {
     const s = message.suspension || {};
     const worded = reasonText(s.reason);
+    const mine = Boolean(s.person_id && state.welcome && s.person_id === state.welcome.person_id);
     const name = s.name || nameOfPerson(s.person_id);
-    const why = worded ? worded.sv
-      : name ? `${genitive(name)} bild eller ljud når inte fram.` : 'En distansdeltagares bild eller ljud når inte fram.';
+    const why = mine ? 'Din bild eller ditt ljud når inte fram till sammanträdet.'
+      : worded ? worded.sv
+        : name ? `${genitive(name)} bild eller ljud når inte fram.` : 'En distansdeltagares bild eller ljud når inte fram.';
     fill(banner, el('strong', {}, 'Sammanträdet är avbrutet. '), why,
       ' Inga beslut fattas förrän förbindelsen är återställd och ordföranden återupptar sammanträdet.',
       ' ', en(`The meeting is suspended${worded && worded.en ? `: ${worded.en}` : ''}.`));
