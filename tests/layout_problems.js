@@ -7,8 +7,23 @@
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
   const name = (e) => e.id ? '#' + e.id : e.tagName.toLowerCase() + '.' + [...e.classList].join('.')
     + (e.textContent ? ' "' + e.textContent.trim().slice(0, 30) + '"' : '');
+  // what of an element shows: its box cut to every scrolling ancestor's visible box
+  const shown = (e) => {
+    let r = e.getBoundingClientRect();
+    r = { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowY === 'visible') continue;
+      const c = a.getBoundingClientRect();
+      r = { left: Math.max(r.left, c.left), right: Math.min(r.right, c.right),
+            top: Math.max(r.top, c.top), bottom: Math.min(r.bottom, c.bottom) };
+    }
+    return r;
+  };
   const parts = [];
-  for (const sel of selectors) for (const e of document.querySelectorAll(sel)) if (visible(e)) parts.push(e);
+  for (const sel of selectors) for (const e of document.querySelectorAll(sel)) {
+    const r = shown(e);
+    if (visible(e) && r.right - r.left > 1 && r.bottom - r.top > 1) parts.push(e);
+  }
   const problems = [];
   const W = document.documentElement.clientWidth;
   for (const e of parts) {
@@ -25,7 +40,7 @@
   for (let i = 0; i < parts.length; i++) for (let j = i + 1; j < parts.length; j++) {
     const a = parts[i], b = parts[j];
     if (a.contains(b) || b.contains(a)) continue;
-    const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    const p = shown(a), q = shown(b);
     const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
     const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
     if (w > 1 && h > 1) problems.push(`${name(a)} overlaps ${name(b)}`);

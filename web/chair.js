@@ -144,6 +144,7 @@ class Dashboard {
   invalidate() {
     for (const row of this.rows.values()) row.actionsKey = null;
     for (const card of this.lobbyCards.values()) card.actionsKey = null;
+    this.controlsKey = null;
     this.render();
   }
 
@@ -228,6 +229,10 @@ class Dashboard {
     this.phaseBadge.dataset.phase = v.phase;
     fill(this.phaseBadge, bi(sv, english));
 
+    // rebuilt only when they change: a button replaced under the pointer loses its click
+    const controlsKey = JSON.stringify([v.phase, v.commands, this.confirming && this.confirming.key]);
+    if (controlsKey === this.controlsKey) return;
+    this.controlsKey = controlsKey;
     const buttons = [];
     if (v.phase === 'scheduled') {
       buttons.push(this.commandButton({ type: 'open-meeting' }, bi('Öppna sammanträdet', 'Open the meeting'),
@@ -318,9 +323,10 @@ class Dashboard {
       ? bi('Förbindelsen fungerar igen med god kvalitet.', 'The link is good again.')
       : bi(`Knappen går att använda när förbindelsen har fungerat bra i ${seconds}.`,
         'Can resume once the link has been good for a while.');
-    const who = facts.name
-      ? (facts.reason ? `${facts.name}: ${facts.reason.sv}` : `${genitive(facts.name)} bild eller ljud når inte fram.`)
-      : (facts.reason ? facts.reason.sv : 'En distansdeltagares bild eller ljud når inte fram.');
+    // the server's wording names the person itself; the fallback's does not
+    let who = facts.reason ? facts.reason.sv : 'En distansdeltagares bild eller ljud når inte fram.';
+    if (facts.name && !facts.reason) who = `${genitive(facts.name)} bild eller ljud når inte fram.`;
+    else if (facts.name && !who.includes(facts.name)) who = `${facts.name}: ${who}`;
 
     fill(banner,
       el('div', { class: 'banner-icon' }, icon(facts.kind === 'warning' ? 'alert' : 'pause')),

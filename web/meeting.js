@@ -270,6 +270,7 @@ function showMyQuality(q) {
   if (q.visible === false && !room) parts.push('Ditt ansikte syns inte i bilden: flytta kameran eller tänd ljuset.');
   const text = parts.filter(Boolean).join(' ');
   if (box.textContent !== text) box.textContent = text;
+  box.title = room ? text : '';
   box.dataset.state = q.visible === false && q.state === 'ok' && !room ? 'degraded' : q.state;
   box.hidden = false;
 }
