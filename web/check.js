@@ -4,7 +4,7 @@
 // your own picture and sound back, measure ~10 s with getStats and the server's `my-quality`,
 // and judge against the same profile the meeting's monitor uses (GET /api/profile).
 
-import { $ } from './lib/dom.js';
+import { $, el, icon } from './lib/dom.js';
 import { fmt } from './lib/format.js';
 import { reasonText } from './lib/labels.js';
 import { grade, loadProfile } from './lib/profile.js';
@@ -337,21 +337,13 @@ function showResult(judged, failure) {
   const body = $('figures');
   body.replaceChildren();
   for (const r of rows) {
-    const tr = document.createElement('tr');
-    tr.dataset.key = r.key;
-    tr.dataset.state = r.state;
-    const mark = { ok: '✓', warn: '!', bad: '✕', info: 'i', none: '–' }[r.state];
-    tr.innerHTML = '<th scope="row"></th><td class="value"></td><td class="req"></td><td class="mark"><span></span></td>';
-    tr.children[0].textContent = r.label;
-    tr.children[1].textContent = r.value;
-    if (r.note) {
-      const note = document.createElement('small');
-      note.textContent = r.note;
-      tr.children[1].append(note);
-    }
-    tr.children[2].textContent = r.requirement;
-    tr.children[3].firstChild.textContent = mark;
-    tr.children[3].title = STATE_TEXT[r.state];
+    const icons = { ok: 'check', warn: 'alert', bad: 'cross' };
+    const tr = el('tr', { dataset: { key: r.key, state: r.state } },
+      el('th', { scope: 'row' }, r.label),
+      el('td', { class: 'value' }, r.value, r.note ? el('small', {}, r.note) : null),
+      el('td', { class: 'req' }, r.requirement),
+      el('td', { class: 'mark' }, icons[r.state]
+        ? el('span', {}, icon(icons[r.state], { label: STATE_TEXT[r.state] })) : null));
     body.append(tr);
   }
 

@@ -404,7 +404,7 @@ async function copy(text, button) {
     area.remove();
   }
   const before = button.textContent;
-  button.textContent = 'Kopierad ✓';
+  button.textContent = 'Kopierad';
   setTimeout(() => { button.textContent = before; }, 1500);
 }
 
