@@ -30,6 +30,7 @@ from compliance.events import (
     ELECTED_ROLES,
     REMOTE_MODES,
     ROLE_EN,
+    ROLES,
     PersonAdded,
     RemoteMode,
     RemoteRequested,
@@ -441,7 +442,8 @@ class SecretaryApi:
         return {"id": committee_id, "name": state.committee.name,
                 "party_order": list(state.committee.party_order),
                 "people": [person_view(p) for p in state.people.values()],
-                "meetings": [meeting_brief(mid, s) for mid, s in self._meetings_of(committee_id)]}
+                "meetings": [meeting_brief(mid, s) for mid, s in self._meetings_of(committee_id)],
+                "roles": [{"role": r, "role_en": ROLE_EN[r]} for r in ROLES]}
 
     # -- committees and rosters (admin key) --
 

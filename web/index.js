@@ -1,14 +1,10 @@
-// The start page: the public guest rooms (no meeting, no device check is ever listed).
-fetch('/api/meetings').then(r => r.json()).then(meetings => {
-  const ul = document.getElementById('meetings');
-  ul.innerHTML = '';
-  for (const m of meetings) {
-    const li = document.createElement('li');
-    const a = document.createElement('a');
-    a.href = '/m/' + encodeURIComponent(m.id);
-    a.textContent = m.title;
-    li.append(a, ` · ${m.participants} anslutna`);
-    ul.append(li);
-  }
-  if (!meetings.length) ul.innerHTML = '<li class="muted">Inga möten. / No meetings.</li>';
-});
+// Kvorum's start page: how meetings are reached (by personal link), and any open test rooms.
+
+import { $, el } from './lib/dom.js';
+
+const rooms = await fetch('/api/meetings').then((r) => r.json()).catch(() => []);
+const open = rooms.filter((r) => !r.closed);
+$('rooms').replaceChildren(...open.map((r) => el('li', {},
+  el('a', { href: '/m/' + encodeURIComponent(r.id) }, r.title),
+  ` · ${r.participants} ${r.participants === 1 ? 'ansluten' : 'anslutna'}`)));
+$('open-rooms').hidden = open.length === 0;
