@@ -23,6 +23,7 @@ from .eventlog import EventLog
 from .invitations import InvitationRefused, Invitations
 from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
+from .procedure import follow_up as procedure_follow_up
 from .rooms import Room, Rooms
 from .signalling import websocket_handler
 from .supervisor import Supervisor
@@ -176,6 +177,7 @@ def create_app(
         min_width_px=profile.quality.face_min_width_px,
     ) if config.analyse_video else None
     app[ROOMS] = rooms = Rooms(router_factory, service)
+    service.listeners.append(procedure_follow_up(service))
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)

@@ -13,6 +13,7 @@ from compliance.events import REMOTE_MODES
 from compliance.meeting import MeetingState, RuleViolation
 from media.peer import NegotiationError
 
+from . import procedure
 from .invitations import InvitationRefused
 from .keys import ROOMS, SUPERVISORS
 from .messages import error
@@ -98,6 +99,9 @@ class Session:
         try:
             if kind in CHAIR_COMMANDS:
                 await self.chair_command(kind, message)
+                return
+            if kind in procedure.MESSAGES:
+                await procedure.handle(self, kind, message)
                 return
             handler = getattr(self, "on_" + kind.replace("-", "_"), None)
             if handler is None:

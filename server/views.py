@@ -8,6 +8,7 @@ from compliance.meeting import MeetingState
 from compliance.quorum import seat_holders
 from compliance.substitutes import propose_substitute
 
+from .procedure_views import procedure_detail, procedure_view, profile_view
 from .rooms import Room
 
 
@@ -34,6 +35,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
     q = state.quorum()
     connected = {p.person_id: p.id for p in room.participants.values() if p.person_id}
     holders = seat_holders(state.members(), state.serving)
+    out = state.jav.out_now(state)
     people = []
     for person_id, person in state.people.items():
         presence = state.present.get(person_id)
@@ -44,6 +46,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
             "party": person.party, "presence": presence_label(state, person_id),
             "link_failed": bool(presence and presence.link_failed),
             "paused": bool(presence and presence.paused),
+            "jav": person_id in out,
             "participant_id": connected.get(person_id),
             "counted": person_id in q.counted,
             "serving_for": state.serving.get(person_id),
@@ -54,7 +57,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
     proposals = {}
     for member_id in state.members():
         holder = holders.get(member_id, member_id)
-        if holder not in state.present:
+        if holder not in state.present or holder in out:
             substitute = propose_substitute(state, member_id)
             if substitute is not None:
                 proposals[member_id] = substitute.person_id
@@ -80,6 +83,8 @@ def meeting_view(room: Room) -> dict[str, Any]:
             "code": block.code, "message_sv": block.message_sv, "message_en": block.message_en},
         "people": people,
         "substitute_proposals": proposals,
+        "profile": profile_view(state),
+        "procedure": procedure_detail(state),
     }
 
 
@@ -95,6 +100,14 @@ def phase_view(room: Room) -> dict[str, Any]:
 
 
 async def publish_state(room: Room) -> None:
-    """Send the dashboards the full state and everyone the phase."""
+    """Send the dashboards the full state, everyone the phase and their view of the
+    procedure (`procedure`, per person: what they may do differs)."""
     await room.broadcast(meeting_view(room), dashboards_only=True)
     await room.broadcast(phase_view(room))
+    state = room.state
+    if state is None:
+        return
+    connected = {p.person_id: p.id for p in room.participants.values() if p.person_id}
+    for participant in list(room.participants.values()):
+        if participant.admitted:
+            await participant.send(procedure_view(state, participant.person_id, connected))
