@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from server.demo import DEMO_MEETING
 
-from .test_api import ERROR_KEYS, Client, api, log_length, token_of  # noqa: F401
+from .test_api import ERROR_KEYS, Client, log_length, token_of
+
+
+@pytest.fixture
+def api(server):  # type: ignore[no-untyped-def]
+    return Client(server)
+
 
 BASE = f"/api/meetings/{DEMO_MEETING}"
 
