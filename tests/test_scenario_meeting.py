@@ -30,7 +30,7 @@ from bench.synthetic import SyntheticParticipant
 from server.keys import ADMIN_KEY, CONFIG
 
 from .meeting_helpers import MEETING, close_all, command, next_message, token
-from .test_procedure_server import flowing, silent
+from .test_procedure_server import counts, flowing, silent
 
 DEMO = f"/api/meetings/{MEETING}"
 
@@ -232,8 +232,10 @@ async def item_b(m: Meeting) -> None:
     await m.member("led1", {"type": "declare-jav", "reason": "Äger grannfastigheten."})
     led1 = m.people["led1"]
     others = [p for pid, p in m.people.items() if pid != "led1"]
-    leaks = await silent([(led1, p) for p in others] + [(p, led1) for p in others])
+    cut = [(led1, p) for p in others] + [(p, led1) for p in others]
+    leaks = await silent(cut)
     assert leaks == [], leaks
+    quiet_since = counts(cut)
     proposal = await next_message(m.people["ordf"], lambda msg: msg["type"] == "meeting-state"
                                   and msg["substitute_proposals"].get("led1"), timeout=10)
     assert proposal and proposal["substitute_proposals"]["led1"] == "ers2"  # same party
@@ -253,6 +255,7 @@ async def item_b(m: Meeting) -> None:
     await m.chair({"type": "decide"})
     decision = m.state.proposals.of("7").decision
     assert "led1" not in decision.deciding and "ers2" in decision.deciding
+    assert counts(cut) == quiet_since, "led1 got or gave media during the item"
     await m.chair({"type": "close-item", "item_id": "7"})
     assert "ers2" not in m.state.serving and m.state.can_decide("led1")
     assert await flowing(led1, m.people["ordf"].id) and await flowing(m.people["ordf"], led1.id)
