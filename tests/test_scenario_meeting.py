@@ -125,6 +125,11 @@ async def roll_call(m: Meeting) -> None:
                                         ("led3", "deciding"), ("ers1", "attending-only")), 2):
         person = await m.join(pid, mark)
         assert person.welcome["admitted"] is False  # the lobby
+        # the chair admits whom they can see in the lobby: once the link is up and the
+        # server has the picture and the sound
+        peers = m.server.rooms.get(MEETING).router.peers
+        await until(lambda p=person, peers=peers: p.pc.connectionState == "connected"
+                    and len(peers[p.id].producers) == 2, 60, f"{pid}'s link")
         await m.chair({"type": "admit", "person_id": pid, "mode": mode})
         assert await next_message(person, lambda msg: msg["type"] == "admitted", timeout=15)
     for pid in ("led4", "led5", "ers2"):  # in the room, without devices of their own
@@ -200,23 +205,29 @@ async def item_a(m: Meeting) -> None:
 
 async def vote_tied(m: Meeting, ja: str, nej: str) -> None:
     """An open vote by roll call, 3-3; the chair votes last and decides the tie. A vote made
-    void by a link stumbling under load is retaken, as the law requires."""
-    while True:
+    void by a link stumbling under load is retaken from the start, as the law requires."""
+    answers = [("led1", {"type": "vote", "choice": "nej"}),  # remote: in the app
+               ("led2", {"type": "vote", "choice": "nej"}),
+               ("led3", {"type": "vote", "choice": "nej"}),
+               ("ordf", {"type": "vote", "choice": "ja", "person_id": "led4"}),  # the room
+               ("ordf", {"type": "vote", "choice": "ja", "person_id": "led5"}),
+               ("ordf", {"type": "vote", "choice": "ja"}),  # the chair, last
+               ("ordf", {"type": "close-vote"})]
+    for _attempt in range(6):
+        await m.ensure_open()
         await m.chair({"type": "start-vote"})
         vote_id = m.state.votes.open
-        for pid in ("led1", "led2", "led3"):  # remote: in the app
-            await m.member(pid, {"type": "vote", "choice": "nej"})
-        for pid in ("led4", "led5"):  # in the room: recorded by the chair
-            await m.chair({"type": "vote", "choice": "ja", "person_id": pid})
-        await m.chair({"type": "vote", "choice": "ja"})  # the chair, last
-        reply = await command(m.people["ordf"], {"type": "close-vote"})
-        if reply["type"] == "done":
+        for who, message in answers:
+            reply = await command(m.people[who], message)
+            if reply["type"] != "done":
+                break
+        else:
             break
-        assert reply["code"] in ("meeting_suspended", "link_failed",
+        assert reply["code"] in ("meeting_suspended", "link_failed", "no_vote_open",
                                  "vote_void_link_failed"), reply
-        await m.ensure_open()
-        await until(lambda: m.state.votes.open is None, 15, "the void vote")
+        await until(lambda: m.state.votes.open is None, 30, "the void vote")
     closed = m.state.votes.votes[vote_id].closed
+    assert closed is not None, "the vote never got through"
     assert closed.tally == {"ja": 3, "nej": 3, "avstår": 0}
     assert (closed.tie_break, closed.winner) == ("casting", ja)
     assert closed.votes == {"led1": "nej", "led2": "nej", "led3": "nej", "led4": "ja",
@@ -257,7 +268,8 @@ async def item_b(m: Meeting) -> None:
     assert "led1" not in decision.deciding and "ers2" in decision.deciding
     assert counts(cut) == quiet_since, "led1 got or gave media during the item"
     await m.chair({"type": "close-item", "item_id": "7"})
-    assert "ers2" not in m.state.serving and m.state.can_decide("led1")
+    assert "ers2" not in m.state.serving and not m.state.jav.out_now(m.state)
+    assert "led1" in m.state.present  # back in, deciding again once the link is good
     assert await flowing(led1, m.people["ordf"].id) and await flowing(m.people["ordf"], led1.id)
 
 
