@@ -34,6 +34,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Du väntar i lobbyn; ordföranden har inte släppt in dig ännu.",
         "You are waiting in the lobby; the chair has not let you in yet.",
     ),
+    "check-busy": (
+        "För många testar sin utrustning just nu; försök igen om en stund.",
+        "Too many device checks are running; try again in a while.",
+    ),
     "not-allowed": (
         "Endast ordföranden eller sekreteraren får göra detta.",
         "Only the chair or the secretary may do this.",

@@ -2,6 +2,8 @@
 each read by its schema and turned into a command of `compliance/` (agenda, speakers,
 proposals, votes, reservations, jäv, adjournment).
 
+Declared like every WebSocket message (server/schemas.py, docs/protocol.md "Declaring a
+message"): a `Message` schema per type, registered by `install` from server/signalling.py.
 Members act for themselves; a message's optional `person_id` names someone else, which the
 rules allow the chair (or secretary) only: recording what a person in the room said. The
 chair's messages need a dashboard connection (chair or secretary); the rules then say which
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
@@ -29,122 +31,118 @@ from compliance.meeting import MeetingState
 from .keys import SUPERVISORS
 from .meetings import MeetingService
 from .messages import error
+from .schemas import Id, Message, message_type
 
 if TYPE_CHECKING:
     from .signalling import Session
 
-Id = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[^\x00-\x20\x7f]+$")]
 Text = Annotated[str, Meta(min_length=1, max_length=4000, pattern=r"^[^\x00]*$")]
 Reason = Annotated[str, Meta(max_length=4000, pattern=r"^[^\x00]*$")]
 Party = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Count = Annotated[int, Meta(ge=0, le=10_000)]
 
 
-class ProcedureMessage(Struct, tag_field="type", frozen=True, kw_only=True):
-    """A procedure message; subclasses set `tag` to their `type`."""
-
-
 # -- members (for themselves; `person_id` = acting for someone in the room: chair only) --------
 
 
-class RequestFloor(ProcedureMessage, tag="request-floor"):
+class RequestFloor(Message, tag="request-floor"):
     person_id: Id | None = None
     reply: bool = False
 
 
-class WithdrawFloor(ProcedureMessage, tag="withdraw-floor"):
+class WithdrawFloor(Message, tag="withdraw-floor"):
     person_id: Id | None = None
 
 
-class Propose(ProcedureMessage, tag="propose"):
+class Propose(Message, tag="propose"):
     text: Text
     person_id: Id | None = None
 
 
-class WithdrawProposal(ProcedureMessage, tag="withdraw-proposal"):
+class WithdrawProposal(Message, tag="withdraw-proposal"):
     proposal_id: Id
 
 
-class RequestVote(ProcedureMessage, tag="request-vote"):
+class RequestVote(Message, tag="request-vote"):
     person_id: Id | None = None
 
 
-class CastVote(ProcedureMessage, tag="vote"):
+class CastVote(Message, tag="vote"):
     choice: Literal["ja", "nej", "avstår"]
     person_id: Id | None = None
 
 
-class Reserve(ProcedureMessage, tag="reserve"):
+class Reserve(Message, tag="reserve"):
     item_id: Id
     reason: Reason = ""
     person_id: Id | None = None
 
 
-class ReservationReason(ProcedureMessage, tag="reservation-reason"):
+class ReservationReason(Message, tag="reservation-reason"):
     item_id: Id
     reason: Text
     person_id: Id | None = None
 
 
-class DeclareJav(ProcedureMessage, tag="declare-jav"):
+class DeclareJav(Message, tag="declare-jav"):
     item_id: Id | None = None
     reason: Reason = ""
     person_id: Id | None = None
 
 
-class MyTechnicalPause(ProcedureMessage, tag="my-technical-pause"):
+class MyTechnicalPause(Message, tag="my-technical-pause"):
     on: bool
 
 
 # -- the chair (dashboard connections) --------------------------------------------------------
 
 
-class OpenItem(ProcedureMessage, tag="open-item"):
+class OpenItem(Message, tag="open-item"):
     item_id: Id
 
 
-class CloseItem(ProcedureMessage, tag="close-item"):
+class CloseItem(Message, tag="close-item"):
     item_id: Id
 
 
-class TableItem(ProcedureMessage, tag="table-item"):
+class TableItem(Message, tag="table-item"):
     item_id: Id
     reason: Reason = ""
 
 
-class GiveFloor(ProcedureMessage, tag="give-floor"):
+class GiveFloor(Message, tag="give-floor"):
     person_id: Id
 
 
-class AllowReply(ProcedureMessage, tag="allow-reply"):
+class AllowReply(Message, tag="allow-reply"):
     person_id: Id
 
 
-class StateDraft(ProcedureMessage, tag="state-draft"):
+class StateDraft(Message, tag="state-draft"):
     text: Reason = ""
 
 
-class EndDeliberation(ProcedureMessage, tag="end-deliberation"):
+class EndDeliberation(Message, tag="end-deliberation"):
     pass
 
 
-class ReopenDeliberation(ProcedureMessage, tag="reopen-deliberation"):
+class ReopenDeliberation(Message, tag="reopen-deliberation"):
     pass
 
 
-class ConfirmEqualTerms(ProcedureMessage, tag="confirm-equal-terms"):
+class ConfirmEqualTerms(Message, tag="confirm-equal-terms"):
     pass
 
 
-class SetPropositionOrder(ProcedureMessage, tag="set-proposition-order"):
+class SetPropositionOrder(Message, tag="set-proposition-order"):
     order: Annotated[list[Id], Meta(min_length=1, max_length=100)]
 
 
-class PutQuestion(ProcedureMessage, tag="put-question"):
+class PutQuestion(Message, tag="put-question"):
     finding: Id
 
 
-class StartVote(ProcedureMessage, tag="start-vote"):
+class StartVote(Message, tag="start-vote"):
     secret: bool = False
 
 
@@ -154,26 +152,26 @@ class Tally(Struct, frozen=True, forbid_unknown_fields=True):
     avstår: Count = 0
 
 
-class CloseVote(ProcedureMessage, tag="close-vote"):
+class CloseVote(Message, tag="close-vote"):
     casting: Literal["ja", "nej"] | None = None
     tally: Tally | None = None
 
 
-class Decide(ProcedureMessage, tag="decide"):
+class Decide(Message, tag="decide"):
     pass
 
 
-class Adjourn(ProcedureMessage, tag="adjourn"):
+class Adjourn(Message, tag="adjourn"):
     groups: Annotated[list[Annotated[list[Party], Meta(min_length=1, max_length=20)]],
-                      Meta(max_length=20)] = []
+                      Meta(max_length=20)] = msgspec.field(default_factory=list)
     reason: Reason = ""
 
 
-class EndAdjournment(ProcedureMessage, tag="end-adjournment"):
+class EndAdjournment(Message, tag="end-adjournment"):
     pass
 
 
-class ChooseProfile(ProcedureMessage, tag="choose-profile"):
+class ChooseProfile(Message, tag="choose-profile"):
     profile_id: Id
 
 
@@ -187,7 +185,7 @@ def _who(m: Any, by: str) -> str:
     return m.person_id or by
 
 
-MEMBER_COMMANDS: dict[type[ProcedureMessage], Command] = {
+MEMBER_COMMANDS: dict[type[Message], Command] = {
     RequestFloor: lambda s, by, at, m, c: speakers.request_floor(
         s, _who(m, by), by=by, at=at, reply=m.reply),
     WithdrawFloor: lambda s, by, at, m, c: speakers.withdraw_floor(s, _who(m, by), by=by, at=at),
@@ -206,7 +204,7 @@ MEMBER_COMMANDS: dict[type[ProcedureMessage], Command] = {
         s.start_technical_pause if m.on else s.end_technical_pause)(by, at=at),
 }
 
-CHAIR_COMMANDS: dict[type[ProcedureMessage], Command] = {
+CHAIR_COMMANDS: dict[type[Message], Command] = {
     OpenItem: lambda s, by, at, m, c: agenda.open_item(s, m.item_id, by=by, at=at),
     CloseItem: lambda s, by, at, m, c: agenda.close_item(s, m.item_id, by=by, at=at),
     TableItem: lambda s, by, at, m, c: agenda.table_item(
@@ -231,9 +229,11 @@ CHAIR_COMMANDS: dict[type[ProcedureMessage], Command] = {
     ChooseProfile: lambda s, by, at, m, c: s.choose_profile(m.profile_id, at, by=by),
 }
 
-MESSAGES: dict[str, type[ProcedureMessage]] = {
-    schema.__struct_config__.tag: schema  # type: ignore[misc]
-    for schema in (*MEMBER_COMMANDS, *CHAIR_COMMANDS)
+# Who may send each chair message (the dashboards disable the others' buttons); the rules
+# check it again. Members' messages are for everyone admitted.
+CHAIR_ROLES: dict[str, list[str]] = {
+    message_type(schema): ["ordförande", "sekreterare"] if schema is ChooseProfile
+    else ["ordförande"] for schema in CHAIR_COMMANDS
 }
 
 
@@ -269,34 +269,37 @@ def draw() -> float:
 # -- handling -------------------------------------------------------------------------------------
 
 
-async def handle(session: Session, kind: str, data: dict[str, Any]) -> None:
-    """Read a procedure message by its schema and run its command for the sender."""
-    schema = MESSAGES[kind]
-    try:
-        message = msgspec.convert(data, schema)
-    except msgspec.ValidationError as exc:
-        await session.send(error("bad-message", str(exc), ref=kind))
-        return
-    participant, room = session.participant, session.room
-    assert participant is not None and room is not None
-    by = participant.person_id
-    if room.service is None or by is None:
-        await session.send(error("not-allowed", ref=kind))
-        return
-    if schema in CHAIR_COMMANDS:
-        if not participant.dashboard:
+def _handler(schema: type[Message], command: Command, chair: bool
+             ) -> Callable[[Session, Any], Awaitable[None]]:
+    """The handler of one message: who may send it, then the command, then `done`."""
+    kind = message_type(schema)
+
+    async def run(session: Session, message: Any) -> None:
+        participant, room = session.participant, session.room
+        assert participant is not None and room is not None
+        by = participant.person_id
+        if room.service is None or by is None or (chair and not participant.dashboard):
             await session.send(error("not-allowed", ref=kind))
             return
-        command = CHAIR_COMMANDS[schema]
-    else:
-        if not participant.admitted:
+        if not chair and not participant.admitted:
             await session.send(error("not-admitted", ref=kind))
             return
-        command = MEMBER_COMMANDS[schema]
-    context: Context = {"links": link_records(session) if schema in (CloseVote, Decide) else {},
-                        "draw": draw()}
-    await room.service.run(room.id, lambda s, at: command(s, by, at, message, context))
-    await session.send({"type": "done", "ref": kind})
+        context: Context = {
+            "links": link_records(session) if schema in (CloseVote, Decide) else {},
+            "draw": draw()}
+        await room.service.run(room.id, lambda s, at: command(s, by, at, message, context))
+        await session.send({"type": "done", "ref": kind})
+
+    return run
+
+
+def install(register: Callable[[type[Any], Callable[[Session, Any], Awaitable[None]]], None]
+            ) -> None:
+    """Register every procedure message with the WebSocket's router (server/signalling.py)."""
+    for schema, command in MEMBER_COMMANDS.items():
+        register(schema, _handler(schema, command, chair=False))
+    for schema, command in CHAIR_COMMANDS.items():
+        register(schema, _handler(schema, command, chair=True))
 
 
 def follow_up(service: MeetingService) -> Callable[[str, Event], Any]:
