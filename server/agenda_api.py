@@ -18,11 +18,27 @@ from compliance.events import ITEM_KINDS, ItemKind
 from compliance.meeting import MeetingState
 from compliance.profile import PROFILE_TITLES, PROFILES
 
-from .api import Fields, SecretaryApi, _answers_json, _body, _json
+from .api import Fields, SecretaryApi, _answers_json, _fields, _json
 from .procedure_views import profile_view
+from .schemas import Body, Text
 
 MAX_TITLE = agenda.MAX_TITLE
 MAX_DRAFT = agenda.MAX_DRAFT
+
+
+class ItemBody(Body):
+    title: Text | None = None
+    kind: Text | None = None
+    draft: Text | None = None
+    position: int | Text | None = None  # a number, or its digits as text (forms)
+
+
+class MoveBody(Body):
+    position: int | Text | None = None
+
+
+class ProfileBody(Body):
+    profile_id: Text | None = None
 
 
 def item_view(state: MeetingState, item: agenda.AgendaItem) -> dict[str, Any]:
@@ -76,7 +92,7 @@ class AgendaApi(SecretaryApi):
     @_answers_json
     async def choose_profile(self, request: web.Request) -> web.StreamResponse:
         meeting_id, state, by = self._by(request)
-        f = Fields(await _body(request))
+        f = await _fields(request, ProfileBody)
         profile_id = f.text("profile_id", max_len=40)
         f.done()
         async with self.lock:
@@ -91,7 +107,7 @@ class AgendaApi(SecretaryApi):
     @_answers_json
     async def add_item(self, request: web.Request) -> web.StreamResponse:
         meeting_id, state, by = self._by(request)
-        f = Fields(await _body(request))
+        f = await _fields(request, ItemBody)
         title = f.text("title", max_len=MAX_TITLE)
         kind = self._kind(f, required=True)
         draft = f.text("draft", required=False, max_len=MAX_DRAFT)
@@ -108,8 +124,8 @@ class AgendaApi(SecretaryApi):
     async def change_item(self, request: web.Request) -> web.StreamResponse:
         meeting_id, state, by = self._by(request)
         item_id = request.match_info["item_id"]
-        data = await _body(request)
-        f = Fields(data)
+        f = await _fields(request, ItemBody)
+        data = f.data
         title = f.text("title", required=False, max_len=MAX_TITLE) if "title" in data else None
         kind = self._kind(f, required=False)
         draft = f.text("draft", required=False, max_len=MAX_DRAFT) if "draft" in data else None
@@ -132,7 +148,7 @@ class AgendaApi(SecretaryApi):
     async def move_item(self, request: web.Request) -> web.StreamResponse:
         meeting_id, state, by = self._by(request)
         item_id = request.match_info["item_id"]
-        f = Fields(await _body(request))
+        f = await _fields(request, MoveBody)
         position = f.integer("position")
         if position is None:
             f.problem("position", "saknas", "is missing")
