@@ -59,7 +59,8 @@ async def send(person: SyntheticParticipant, message: dict[str, Any]) -> dict[st
     return await command(person, message)
 
 
-async def test_a_person_marked_left_who_stays_connected_receives_and_sends_nothing(server):
+async def test_a_person_marked_left_who_stays_connected_receives_and_sends_nothing(relaxed,
+                                                                                   server):
     chair, (member, other) = await start_meeting(
         server, [("led1", "deciding"), ("led2", "deciding")])
     try:
@@ -76,7 +77,7 @@ async def test_a_person_marked_left_who_stays_connected_receives_and_sends_nothi
         await close_all(member, other, chair)
 
 
-async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(server):
+async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(relaxed, server):
     chair, (member, other) = await start_meeting(
         server, [("led1", "deciding"), ("led2", "deciding")])
     try:
@@ -97,32 +98,28 @@ async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(se
         await close_all(member, other, chair)
 
 
-async def test_adjournment_party_groups_exchange_media_only_within_themselves(server):
-    # led1 M, led2 S, led3 C (demo roster); the observer ers1 S
-    chair, (m_led1, s_led2, c_led3, s_ers1) = await start_meeting(
-        server, [("led1", "deciding"), ("led2", "deciding"), ("led3", "deciding"),
-                 ("ers1", "attending-only")])
-    people = [m_led1, s_led2, c_led3, s_ers1]
+async def test_adjournment_party_groups_exchange_media_only_within_themselves(relaxed, server):
+    # demo roster: led1 M, led2 S; the observer ers1 S
+    chair, (m_led1, s_led2, s_ers1) = await start_meeting(
+        server, [("led1", "deciding"), ("led2", "deciding"), ("ers1", "attending-only")])
+    people = [m_led1, s_led2, s_ers1]
     try:
         reply = await command(chair, {"type": "adjourn", "groups": [["S"], ["M", "C"]],
                                       "reason": "gruppöverläggning"})
         assert reply["type"] == "done", reply
-        cut = [(a, b) for a in people for b in people if a is not b
-               and not {a.name, b.name} <= {"led2", "ers1"}
-               and not {a.name, b.name} <= {"led1", "led3"}]
+        cut = [(m_led1, s_led2), (m_led1, s_ers1), (s_led2, m_led1), (s_ers1, m_led1)]
         cut += [(p, chair) for p in people] + [(chair, p) for p in people]
         leaks = await silent(cut)
         assert leaks == [], leaks
         assert await flowing(s_led2, s_ers1.id) and await flowing(s_ers1, s_led2.id)
-        assert await flowing(m_led1, c_led3.id) and await flowing(c_led3, m_led1.id)
         assert (await command(chair, {"type": "end-adjournment"}))["type"] == "done"
         assert await flowing(m_led1, s_led2.id) and await flowing(m_led1, chair.id)
-        assert await flowing(chair, c_led3.id)
+        assert await flowing(chair, s_ers1.id)
     finally:
         await close_all(*people, chair)
 
 
-async def test_members_and_the_chair_run_an_item_through_messages(server):
+async def test_members_and_the_chair_run_an_item_through_messages(relaxed, server):
     chair, (member, observer) = await start_meeting(
         server, [("led1", "deciding"), ("ers1", "attending-only")])
     try:
@@ -154,7 +151,7 @@ async def test_members_and_the_chair_run_an_item_through_messages(server):
         await close_all(member, observer, chair)
 
 
-async def test_a_secret_ballot_refusal_offers_to_table_the_item(server):
+async def test_a_secret_ballot_refusal_offers_to_table_the_item(relaxed, server):
     chair, (member, second) = await start_meeting(
         server, [("led1", "deciding"), ("led2", "deciding")])
     try:

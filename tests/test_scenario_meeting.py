@@ -16,8 +16,8 @@ the synthetic clients) and let back in when it closes; an adjournment with two p
 Every wait is generous: a busy two-core machine may make any link stumble, and the law's
 answer (suspend, restore, resume) is then part of the scenario too. The server runs with
 the legal rules of today's profile and media-quality thresholds relaxed for such a machine
-(`RELAXED`): this test is about the procedure; the thresholds have their own tests
-(tests/test_equal_terms.py) and benchmarks. A frozen picture still fails at once.
+(tests/conftest.py, `RELAXED`): this test is about the procedure; the thresholds have their
+own tests (tests/test_equal_terms.py) and benchmarks. A frozen picture still fails at once.
 """
 
 from __future__ import annotations
@@ -29,28 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bench.synthetic import SyntheticParticipant
-from compliance.profile import Band, Profile, QualityRules, default_profile
 from server.keys import ADMIN_KEY, CONFIG
 
 from .meeting_helpers import MEETING, close_all, command, next_message, token
 from .test_procedure_server import counts, flowing, silent
 
 DEMO = f"/api/meetings/{MEETING}"
-RELAXED = Profile(legal=default_profile().legal, quality=QualityRules(
-    audio_silence_s=3.0, freeze_sustained_s=2.0, hysteresis_s=3.0,
-    fps=Band(8, 4, ideal=25), height=Band(100, 60, ideal=240),
-    audio_loss=Band(0.2, 0.5, ideal=0), video_loss=Band(0.2, 0.5, ideal=0),
-    one_way_delay_s=Band(1.0, 3.0, ideal=0)))
-
-
-@pytest.fixture
-def relaxed(monkeypatch):  # type: ignore[no-untyped-def]
-    """The next server the `server` fixture makes uses RELAXED."""
-    monkeypatch.setattr("server.app.default_profile", lambda: RELAXED)
-
 
 @dataclass
 class Scenario:
