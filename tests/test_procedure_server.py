@@ -9,7 +9,14 @@ from typing import Any
 
 from bench.synthetic import SyntheticParticipant
 
-from .meeting_helpers import close_all, command, next_message, start_meeting
+from .meeting_helpers import (
+    close_all,
+    command,
+    next_message,
+    recover,
+    start_meeting,
+    steady,
+)
 
 FLOW_S = 20.0  # generous: renegotiation on a busy machine
 
@@ -65,7 +72,7 @@ async def test_a_person_marked_left_who_stays_connected_receives_and_sends_nothi
         server, [("led1", "deciding"), ("led2", "deciding")])
     try:
         assert await flowing(member, chair.id) and await flowing(chair, member.id)
-        reply = await command(chair, {"type": "mark-left", "person_id": "led1",
+        reply = await steady(server, chair, {"type": "mark-left", "person_id": "led1",
                                       "reason": "jäv § 4"})
         assert reply["type"] == "done", reply
         # the synthetic member ignores `removed` and keeps its connection open
@@ -81,7 +88,8 @@ async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(re
     chair, (member, other) = await start_meeting(
         server, [("led1", "deciding"), ("led2", "deciding")])
     try:
-        assert (await command(chair, {"type": "open-item", "item_id": "1"}))["type"] == "done"
+        opened = await steady(server, chair, {"type": "open-item", "item_id": "1"})
+        assert opened["type"] == "done", opened
         reply = await send(member, {"type": "declare-jav", "reason": "äger fastigheten"})
         assert reply["type"] == "done", reply
         view = await next_message(member, lambda m: m["type"] == "procedure"
@@ -91,7 +99,8 @@ async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(re
         leaks = await silent([(member, chair), (member, other), (chair, member),
                               (other, member)])
         assert leaks == [], leaks
-        assert (await command(chair, {"type": "close-item", "item_id": "1"}))["type"] == "done"
+        closed = await steady(server, chair, {"type": "close-item", "item_id": "1"})
+        assert closed["type"] == "done", closed
         assert await flowing(member, chair.id) and await flowing(chair, member.id)
         assert await flowing(other, member.id)
     finally:
@@ -104,7 +113,7 @@ async def test_adjournment_party_groups_exchange_media_only_within_themselves(re
         server, [("led1", "deciding"), ("led2", "deciding"), ("ers1", "attending-only")])
     people = [m_led1, s_led2, s_ers1]
     try:
-        reply = await command(chair, {"type": "adjourn", "groups": [["S"], ["M", "C"]],
+        reply = await steady(server, chair, {"type": "adjourn", "groups": [["S"], ["M", "C"]],
                                       "reason": "gruppöverläggning"})
         assert reply["type"] == "done", reply
         cut = [(m_led1, s_led2), (m_led1, s_ers1), (s_led2, m_led1), (s_ers1, m_led1)]
@@ -112,7 +121,7 @@ async def test_adjournment_party_groups_exchange_media_only_within_themselves(re
         leaks = await silent(cut)
         assert leaks == [], leaks
         assert await flowing(s_led2, s_ers1.id) and await flowing(s_ers1, s_led2.id)
-        assert (await command(chair, {"type": "end-adjournment"}))["type"] == "done"
+        assert (await steady(server, chair, {"type": "end-adjournment"}))["type"] == "done"
         assert await flowing(m_led1, s_led2.id) and await flowing(m_led1, chair.id)
         assert await flowing(chair, s_ers1.id)
     finally:
@@ -123,11 +132,12 @@ async def test_members_and_the_chair_run_an_item_through_messages(relaxed, serve
     chair, (member, observer) = await start_meeting(
         server, [("led1", "deciding"), ("ers1", "attending-only")])
     try:
-        assert (await command(chair, {"type": "open-item", "item_id": "1"}))["type"] == "done"
+        opened = await steady(server, chair, {"type": "open-item", "item_id": "1"})
+        assert opened["type"] == "done", opened
         assert (await send(member, {"type": "request-floor"}))["type"] == "done"
         refused = await send(member, {"type": "give-floor", "person_id": "led1"})
         assert refused["type"] == "error" and refused["code"] == "not-allowed"
-        assert (await command(chair, {"type": "give-floor", "person_id": "led1"}))[
+        assert (await steady(server, chair, {"type": "give-floor", "person_id": "led1"}))[
             "type"] == "done"
         view = await next_message(observer, lambda m: m["type"] == "procedure" and (
             m["item"] or {}).get("speakers", {}).get("current"), timeout=5)
@@ -158,18 +168,19 @@ async def test_a_secret_ballot_refusal_offers_to_table_the_item(relaxed, server)
         for message in ({"type": "mark-present", "person_id": "led4"},  # quorate: 4 of 7
                         {"type": "open-item", "item_id": "1"},
                         {"type": "state-draft", "text": "Nämnden väljer Anna Berg."}):
-            assert (await command(chair, message))["type"] == "done", message
+            assert (await steady(server, chair, message))["type"] == "done", message
         assert (await send(member, {"type": "propose", "text": "Nämnden väljer Bo Ek."}))[
             "type"] == "done"
         for message in ({"type": "end-deliberation"}, {"type": "confirm-equal-terms"},
                         {"type": "set-proposition-order", "order": ["1.1", "1.2"]},
                         {"type": "put-question", "finding": "1.1"}):
-            reply = await command(chair, message)
+            reply = await steady(server, chair, message)
             assert reply["type"] == "done", (message, reply)
+        await recover(server, chair)
         refused = await command(chair, {"type": "start-vote", "secret": True})
         assert refused["type"] == "error" and refused["code"] == "secret_ballot_remote"
         assert refused["offer"] == "table-item"
-        tabled = await command(chair, {"type": "table-item", "item_id": "1",
+        tabled = await steady(server, chair, {"type": "table-item", "item_id": "1",
                                        "reason": "sluten omröstning"})
         assert tabled["type"] == "done"
         assert server.service.meeting("demo").agenda.items["1"].status == "tabled"
