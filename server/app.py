@@ -28,6 +28,7 @@ from .eventlog import EventLog
 from .invitations import InvitationRefused, Invitations
 from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
+from .procedure import follow_up as procedure_follow_up
 from .rooms import Room, Rooms
 from .security import add_security_headers
 from .signalling import websocket_handler
@@ -211,6 +212,7 @@ def create_app(
 
     app[ROOMS] = rooms = Rooms(router_factory, service, browser_ice_servers,
                                  max_checks=config.max_checks)
+    service.listeners.append(procedure_follow_up(service))
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)

@@ -30,6 +30,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Använd din personliga inbjudningslänk för att ansluta.",
         "Use your personal invitation link to join.",
     ),
+    "not-admitted": (
+        "Du väntar i lobbyn; ordföranden har inte släppt in dig ännu.",
+        "You are waiting in the lobby; the chair has not let you in yet.",
+    ),
     "check-busy": (
         "För många testar sin utrustning just nu; försök igen om en stund.",
         "Too many device checks are running; try again in a while.",

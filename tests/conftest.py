@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from compliance.profile import Band, Profile, QualityRules, default_profile
 from server.app import create_app
 from server.config import Config
 from server.keys import ROOMS, SERVICE
@@ -56,6 +57,22 @@ async def running_server(folder: Path, **settings: Any) -> AsyncIterator[Running
         yield RunningServer(app, f"http://127.0.0.1:{port}")
     finally:
         await runner.cleanup()
+
+
+# Media-quality thresholds relaxed for a busy machine, for tests about the procedure rather
+# than the thresholds (those have tests/test_equal_terms.py and the benchmarks). The legal rules
+# are today's; a frozen picture, silence or a dropped link still fail within about 2 s.
+RELAXED = Profile(legal=default_profile().legal, quality=QualityRules(
+    audio_silence_s=3.0, freeze_sustained_s=2.0, hysteresis_s=3.0,
+    fps=Band(8, 4, ideal=25), height=Band(100, 60, ideal=240),
+    audio_loss=Band(0.2, 0.5, ideal=0), video_loss=Band(0.2, 0.5, ideal=0),
+    one_way_delay_s=Band(1.0, 3.0, ideal=0)))
+
+
+@pytest.fixture
+def relaxed(monkeypatch):  # type: ignore[no-untyped-def]
+    """Ask for it before `server`: that server then measures against RELAXED."""
+    monkeypatch.setattr("server.app.default_profile", lambda: RELAXED)
 
 
 @pytest.fixture

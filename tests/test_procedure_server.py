@@ -1,0 +1,188 @@
+"""The procedure through the server: who receives whose media (checked at the synthetic
+clients, over real loopback WebRTC), the procedure messages and views, refusals as errors."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from bench.synthetic import SyntheticParticipant
+
+from .meeting_helpers import (
+    close_all,
+    command,
+    next_message,
+    recover,
+    start_meeting,
+    steady,
+)
+
+FLOW_S = 20.0  # generous: renegotiation on a busy machine
+
+
+def received(person: SyntheticParticipant, publisher: str | None) -> int:
+    """Every RTP packet `person` has received from the participant `publisher`, ever."""
+    return sum(s.packets for s in person.received.values() if s.publisher == publisher)
+
+
+async def flowing(person: SyntheticParticipant, publisher: str | None,
+                  timeout: float = FLOW_S, per_second: int = 5) -> bool:
+    """Packets from `publisher` keep arriving at `person` (more than `per_second` within a
+    second; a publisher sends 75 a second, a busy machine forwards fewer)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = received(person, publisher)
+        await asyncio.sleep(1.0)
+        if received(person, publisher) - before > per_second:
+            return True
+    return False
+
+
+Pairs = list[tuple[SyntheticParticipant, SyntheticParticipant]]
+
+
+def counts(pairs: Pairs) -> list[int]:
+    return [received(r, s.id) for r, s in pairs]
+
+
+async def silent(pairs: Pairs, quiet: float = 2.5, timeout: float = 20.0) -> list[str]:
+    """Which (receiver, sender) pairs still get packets: empty once no pair has received a
+    single packet for `quiet` seconds (after renegotiation, and the backlog of a busy
+    machine, have passed); a real leak (50 packets/s and more) is never quiet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        before = counts(pairs)
+        await asyncio.sleep(quiet)
+        after = counts(pairs)
+        leaks = [f"{r.name} <- {s.name}: {a - b} packets"
+                 for (r, s), b, a in zip(pairs, before, after, strict=True) if a > b]
+        if not leaks or time.monotonic() > deadline:
+            return leaks
+
+
+async def send(person: SyntheticParticipant, message: dict[str, Any]) -> dict[str, Any]:
+    """A member's (or the chair's) message and the server's done or error."""
+    return await command(person, message)
+
+
+async def test_a_person_marked_left_who_stays_connected_receives_and_sends_nothing(relaxed,
+                                                                                   server):
+    chair, (member, other) = await start_meeting(
+        server, [("led1", "deciding"), ("led2", "deciding")])
+    try:
+        assert await flowing(member, chair.id) and await flowing(chair, member.id)
+        reply = await steady(server, chair, {"type": "mark-left", "person_id": "led1",
+                                      "reason": "jäv § 4"})
+        assert reply["type"] == "done", reply
+        # the synthetic member ignores `removed` and keeps its connection open
+        leaks = await silent([(member, chair), (member, other), (chair, member),
+                              (other, member)])
+        assert leaks == [], leaks
+        assert await flowing(other, chair.id), "the rest of the meeting goes on"
+    finally:
+        await close_all(member, other, chair)
+
+
+async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(relaxed, server):
+    chair, (member, other) = await start_meeting(
+        server, [("led1", "deciding"), ("led2", "deciding")])
+    try:
+        opened = await steady(server, chair, {"type": "open-item", "item_id": "1"})
+        assert opened["type"] == "done", opened
+        reply = await send(member, {"type": "declare-jav", "reason": "äger fastigheten"})
+        assert reply["type"] == "done", reply
+        view = await next_message(member, lambda m: m["type"] == "procedure"
+                                  and (m.get("you") or {}).get("jav"), timeout=5)
+        assert view is not None and view["item"] == {"item_id": "1", "title": view["item"][
+            "title"], "jav": True}, view["item"]  # nothing of the item
+        leaks = await silent([(member, chair), (member, other), (chair, member),
+                              (other, member)])
+        assert leaks == [], leaks
+        closed = await steady(server, chair, {"type": "close-item", "item_id": "1"})
+        assert closed["type"] == "done", closed
+        assert await flowing(member, chair.id) and await flowing(chair, member.id)
+        assert await flowing(other, member.id)
+    finally:
+        await close_all(member, other, chair)
+
+
+async def test_adjournment_party_groups_exchange_media_only_within_themselves(relaxed, server):
+    # demo roster: led1 M, led2 S; the observer ers1 S
+    chair, (m_led1, s_led2, s_ers1) = await start_meeting(
+        server, [("led1", "deciding"), ("led2", "deciding"), ("ers1", "attending-only")])
+    people = [m_led1, s_led2, s_ers1]
+    try:
+        reply = await steady(server, chair, {"type": "adjourn", "groups": [["S"], ["M", "C"]],
+                                      "reason": "gruppöverläggning"})
+        assert reply["type"] == "done", reply
+        cut = [(m_led1, s_led2), (m_led1, s_ers1), (s_led2, m_led1), (s_ers1, m_led1)]
+        cut += [(p, chair) for p in people] + [(chair, p) for p in people]
+        leaks = await silent(cut)
+        assert leaks == [], leaks
+        assert await flowing(s_led2, s_ers1.id) and await flowing(s_ers1, s_led2.id)
+        assert (await steady(server, chair, {"type": "end-adjournment"}))["type"] == "done"
+        assert await flowing(m_led1, s_led2.id) and await flowing(m_led1, chair.id)
+        assert await flowing(chair, s_ers1.id)
+    finally:
+        await close_all(*people, chair)
+
+
+async def test_members_and_the_chair_run_an_item_through_messages(relaxed, server):
+    chair, (member, observer) = await start_meeting(
+        server, [("led1", "deciding"), ("ers1", "attending-only")])
+    try:
+        opened = await steady(server, chair, {"type": "open-item", "item_id": "1"})
+        assert opened["type"] == "done", opened
+        assert (await send(member, {"type": "request-floor"}))["type"] == "done"
+        refused = await send(member, {"type": "give-floor", "person_id": "led1"})
+        assert refused["type"] == "error" and refused["code"] == "not-allowed"
+        assert (await steady(server, chair, {"type": "give-floor", "person_id": "led1"}))[
+            "type"] == "done"
+        view = await next_message(observer, lambda m: m["type"] == "procedure" and (
+            m["item"] or {}).get("speakers", {}).get("current"), timeout=5)
+        assert view is not None
+        assert view["item"]["speakers"]["current"]["person_id"] == "led1"
+        assert view["item"]["speakers"]["current"]["participant_id"] == member.id
+
+        made = await send(member, {"type": "propose", "text": "Avslag på förslaget."})
+        assert made["type"] == "done", made
+        refused = await send(observer, {"type": "propose", "text": "Bifall"})
+        assert refused["type"] == "error" and refused["code"] == "not_deciding"
+        assert "message_sv" in refused and "message_en" in refused
+        bad = await send(member, {"type": "vote", "choice": "kanske"})
+        assert bad["type"] == "error" and bad["code"] == "bad-message"
+
+        state_msg = await next_message(chair, lambda m: m["type"] == "meeting-state" and (
+            m.get("procedure") or {}).get("equal_terms") is not None, timeout=5)
+        assert state_msg is not None and state_msg["procedure"]["equal_terms"]["ok"] is True
+        assert state_msg["profile"]["id"] == "today"
+    finally:
+        await close_all(member, observer, chair)
+
+
+async def test_a_secret_ballot_refusal_offers_to_table_the_item(relaxed, server):
+    chair, (member, second) = await start_meeting(
+        server, [("led1", "deciding"), ("led2", "deciding")])
+    try:
+        for message in ({"type": "mark-present", "person_id": "led4"},  # quorate: 4 of 7
+                        {"type": "open-item", "item_id": "1"},
+                        {"type": "state-draft", "text": "Nämnden väljer Anna Berg."}):
+            assert (await steady(server, chair, message))["type"] == "done", message
+        assert (await send(member, {"type": "propose", "text": "Nämnden väljer Bo Ek."}))[
+            "type"] == "done"
+        for message in ({"type": "end-deliberation"}, {"type": "confirm-equal-terms"},
+                        {"type": "set-proposition-order", "order": ["1.1", "1.2"]},
+                        {"type": "put-question", "finding": "1.1"}):
+            reply = await steady(server, chair, message)
+            assert reply["type"] == "done", (message, reply)
+        await recover(server, chair)
+        refused = await command(chair, {"type": "start-vote", "secret": True})
+        assert refused["type"] == "error" and refused["code"] == "secret_ballot_remote"
+        assert refused["offer"] == "table-item"
+        tabled = await steady(server, chair, {"type": "table-item", "item_id": "1",
+                                       "reason": "sluten omröstning"})
+        assert tabled["type"] == "done"
+        assert server.service.meeting("demo").agenda.items["1"].status == "tabled"
+    finally:
+        await close_all(member, second, chair)
