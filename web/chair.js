@@ -9,6 +9,7 @@ import { $, bi, el, en, fill, icon } from './lib/dom.js';
 import { clock, fmt, genitive } from './lib/format.js';
 import { MODE, PHASE, PRESENCE, QUALITY, reasonText } from './lib/labels.js';
 import { grade, loadProfile, worst } from './lib/profile.js';
+import { ChairProcedure } from './chair-procedure.js';
 
 const CONFIRM_MS = 5000;
 const LOBBY_LEVEL_EVERY_MS = 400;
@@ -93,8 +94,9 @@ class Dashboard {
     this.toasts = el('div', { class: 'toasts' });
     document.body.append(this.toasts);
 
+    this.procedure = new ChairProcedure(this);  // items, speakers, proposals, votes, decisions
     this.root.append(el('div', { class: 'chair-top' }, this.head, this.quorumBox),
-      this.lobbySection, this.peopleSection);
+      this.lobbySection, this.procedure.root, this.peopleSection);
   }
 
   // -- messages -----------------------------------------------------------------------------
@@ -123,11 +125,17 @@ class Dashboard {
         this.renderBanner();
         setTimeout(() => this.renderBanner(), PENDING_SUSPEND_MS + 100);
         break;
+      case 'procedure':
+        this.procedure.onView(message);
+        break;
       case 'error':
-        this.toast(message.message_sv || 'Något gick fel.', message.message_en || message.code, 'error');
+        // the procedure card shows its own refusals where they happened, with the way forward
+        if (this.procedure.handles(message.ref)) this.procedure.onAnswer(message);
+        else this.toast(message.message_sv || 'Något gick fel.', message.message_en || message.code, 'error');
         this.invalidate();  // re-enable the button that was waiting
         break;
       case 'done':
+        this.procedure.onAnswer(message);
         this.invalidate();
         break;
       case 'participant-joined':
@@ -145,6 +153,7 @@ class Dashboard {
     for (const row of this.rows.values()) row.actionsKey = null;
     for (const card of this.lobbyCards.values()) card.actionsKey = null;
     this.controlsKey = null;
+    this.procedure.invalidate();
     this.render();
   }
 
@@ -209,6 +218,7 @@ class Dashboard {
     this.renderPeople();
     this.renderLobby();
     this.renderQuality();
+    this.procedure.render();
   }
 
   renderHead() {
@@ -712,7 +722,7 @@ export function startDashboard(api) {
   api.on((message) => dashboard.onMessage(message));
   // messages that arrived while this module was loading
   const latest = api.state.latest || {};
-  for (const type of ['meeting-state', 'quality']) {
+  for (const type of ['meeting-state', 'quality', 'procedure']) {
     if (latest[type]) dashboard.onMessage(latest[type]);
   }
   window.kvorumDashboard = dashboard;  // for tests and support staff

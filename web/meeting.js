@@ -6,6 +6,7 @@ import { $, el, en, fill, icon } from './lib/dom.js';
 import { formatDay, genitive } from './lib/format.js';
 import { reasonText } from './lib/labels.js';
 import { Connection, startLocalMedia } from './lib/rtc.js';
+import { startProcedure } from './procedure.js';
 
 const meetingId = decodeURIComponent(location.pathname.split('/').pop());
 const token = new URLSearchParams(location.search).get('t');
@@ -21,6 +22,7 @@ const state = {
   admitted: false,
   linkState: 'new',      // the peer connection's state
   latest: {},            // message type -> the last one received (the dashboard loads late)
+  procedure: null,       // the member's procedure panel (procedure.js); the chair has its own
   get pc() { return this.connection && this.connection.pc; },
   get ws() { return this.connection && this.connection.ws; },
   get tracks() { return (this.connection && this.connection.tracks) || {}; },
@@ -157,6 +159,7 @@ function onMessage(message) {
       $('room-title').textContent = $('title').textContent || message.meeting.title;
       addPeople(message.participants);
       showAdmitted(message.admitted);
+      if (!message.dashboard && !state.procedure) state.procedure = startProcedure(api);
       if (message.dashboard) {
         document.body.classList.add('chair');
         import('/static/chair.js').then((m) => m.startDashboard(api)).catch((err) =>

@@ -32,6 +32,20 @@ export function fill(node, ...children) {
   node.replaceChildren(...children.flat(Infinity).filter((c) => !skip(c)));
 }
 
+/**
+ * fill(), keeping what was typed into the node's fields that have an id and are drawn again
+ * with the same id (a redraw must not eat a half-written text or a choice made).
+ */
+export function refill(node, ...children) {
+  const typed = new Map();
+  for (const input of node.querySelectorAll('input[id], textarea[id], select[id]')) typed.set(input.id, input.value);
+  fill(node, ...children);
+  for (const [id, value] of typed) {
+    const input = node.querySelector(`#${CSS.escape(id)}`);
+    if (input && (input.tagName !== 'SELECT' || [...input.options].some((o) => o.value === value))) input.value = value;
+  }
+}
+
 /** English beside Swedish, in smaller muted text. */
 export const en = (text) => el('span', { class: 'en', lang: 'en', text });
 
@@ -52,6 +66,7 @@ const ICONS = {
   'mic-off': '<rect x="9" y="3" width="6" height="11" rx="3"/><path d="M6 11a6 6 0 0 0 12 0M12 17v4M8.5 21h7" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/><path d="M4 3l16 18" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/>',
   camera: '<rect x="2.5" y="6" width="13" height="12" rx="2"/><path d="m16.5 10.5 5-3v9l-5-3z"/>',
   'camera-off': '<rect x="2.5" y="6" width="13" height="12" rx="2"/><path d="m16.5 10.5 5-3v9l-5-3z"/><path d="M3 3l18 18" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/>',
+  hand: '<path d="M8 11V5.5a1.5 1.5 0 0 1 3 0V10m0-5.5a1.5 1.5 0 0 1 3 0V10m0-4a1.5 1.5 0 0 1 3 0v6.5c0 4-2.5 7.5-6.5 7.5-2.6 0-4.2-1.4-5.6-3.6L3.6 13a1.4 1.4 0 0 1 2.3-1.6L8 14" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>',
   leave: '<path d="M10 4H5v16h5" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/><path d="M14 8l4 4-4 4M18 12H9" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>',
 };
 

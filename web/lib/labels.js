@@ -80,3 +80,48 @@ export function reasonText(reason) {
   }
   return { sv: `${label}.`, en: reason.detail || '' };
 }
+
+// -- the procedure (docs/protocol.md `procedure`) ----------------------------------------------
+
+/** An answer in a roll call -> [sv, en]. */
+export const CHOICE = {
+  ja: ['Ja', 'yes'],
+  nej: ['Nej', 'no'],
+  avstår: ['Avstår', 'abstain'],
+};
+
+/** An agenda item's status -> [sv, en]. */
+export const ITEM_STATUS = {
+  pending: ['Ej behandlat', 'pending'],
+  open: ['Pågår', 'open'],
+  closed: ['Avslutat', 'closed'],
+  tabled: ['Bordlagt', 'tabled'],
+};
+
+/** An agenda item's kind -> [sv, en]. */
+export const ITEM_KIND = {
+  decision: ['Beslutsärende', 'decision'],
+  election: ['Val', 'election'],
+  information: ['Information', 'information'],
+};
+
+/** How a tie was broken -> [sv, en]. */
+export const TIE_BREAK = {
+  casting: ['Lika röstetal: ordförandens utslagsröst avgjorde', 'a tie: the chair’s casting vote decided'],
+  lot: ['Lika röstetal: avgjort genom lottning', 'a tie: decided by lot'],
+};
+
+/** How a decision was reached -> [sv, en]. */
+export const METHOD = {
+  acclamation: ['Beslut utan omröstning (acklamation)', 'decided without a vote'],
+  vote: ['Beslut efter omröstning', 'decided by a vote'],
+};
+
+/** What interrupted a deciding remote member since the item opened -> [sv, en]. */
+export const INTERRUPTION = {
+  link_failed: ['förbindelsen bröts', 'the link failed'],
+  technical_pause: ['teknisk paus', 'technical pause'],
+  left: ['lämnade sammanträdet', 'left the meeting'],
+  suspended: ['sammanträdet avbröts', 'the meeting was suspended'],
+  joined_late: ['släpptes in efter att ärendet öppnats', 'admitted after the item opened'],
+};
