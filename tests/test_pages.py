@@ -211,7 +211,7 @@ class Meeting:
         self.step = "suspended"
 
 
-async def open_when_sound(chair, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
+async def open_when_sound(chair, timeout: float = 180.0) -> None:  # type: ignore[no-untyped-def]
     """Open the meeting as a chair would: once no link is failed (the rules refuse to open
     with one, and on a busy machine a fresh link may fail for a moment)."""
     loop = asyncio.get_running_loop()
