@@ -5,7 +5,7 @@
 
 import { $, el, en } from './lib/dom.js';
 import { formatDay, formatStamp } from './lib/format.js';
-import { MODE, PHASE as PHASE_WORDS } from './lib/labels.js';
+import { ITEM_KIND, ITEM_STATUS, MODE, PHASE as PHASE_WORDS } from './lib/labels.js';
 
 /** A form's field by name (`form.name` and `form.id` are the form's own attributes). */
 const field = (form, name) => form.elements.namedItem(name);
@@ -14,7 +14,7 @@ const KEY_STORE = 'kvorum.adminKey';
 const PHASE_BADGE = { scheduled: ['Kallat', 'Called', 'muted'], open: [...PHASE_WORDS.open, 'ok'],
   suspended: [...PHASE_WORDS.suspended, 'bad'], closed: [...PHASE_WORDS.closed, 'muted'] };
 
-const view = { key: null, committees: [], committee: null, meeting: null, state: null };
+const view = { key: null, committees: [], committee: null, meeting: null, state: null, agenda: null, editing: null };
 window.kvorumSecretary = view; // for tests and support staff
 
 // -- the API ------------------------------------------------------------------------------------
@@ -335,8 +335,9 @@ const meetingPath = (suffix = '') => `/api/meetings/${encodeURIComponent(view.me
 
 async function showMeeting(id) {
   const path = `/api/meetings/${encodeURIComponent(id)}`;
-  const [state, invitations, requests] = await Promise.all([
-    api('GET', path), api('GET', path + '/invitations'), api('GET', path + '/requests')]);
+  const [state, invitations, requests, agenda, profiles] = await Promise.all([
+    api('GET', path), api('GET', path + '/invitations'), api('GET', path + '/requests'),
+    api('GET', path + '/agenda'), api('GET', '/api/profiles')]);
   const s = state.data;
   view.state = s;
   view.meeting = s.meeting;
@@ -353,7 +354,8 @@ async function showMeeting(id) {
   $('meeting-badges').replaceChildren(phaseBadge(s.phase),
     s.quorum.quorate ? badge('Beslutför', 'Quorate', 'ok') : badge('Ej beslutför', 'Not quorate', s.phase === 'scheduled' ? 'muted' : 'bad'));
   $('deadline').replaceChildren(`Sista dag för begäran: ${m.request_deadline}`, ' ', en('Request deadline'));
-  $('agenda-list').replaceChildren(...m.agenda.map((item) => el('li', { text: item })));
+  renderAgenda(agenda.data, s.phase);
+  renderProfiles(profiles.data, agenda.data.profile, s.phase);
   renderInvitations(invitations.data, s.people);
   renderRequests(requests.data, s.people);
   renderPresence(s);
@@ -497,6 +499,126 @@ function renderPresence(s) {
     p.link_failed ? ' · förbindelsen bruten' : '', p.paused ? ' · teknisk paus' : '')));
   if (!s.presence.length) $('presence-list').append(el('li', { class: 'muted' }, 'Ingen har anmält närvaro ännu. ', en('Nobody present yet.')));
 }
+
+// -- the agenda and the rule profile (docs/api.md) ------------------------------------------------
+
+const ITEM_STATUS_BADGE = { pending: 'muted', open: 'ok', closed: 'muted', tabled: 'warn' };
+
+function renderAgenda(agenda, phase) {
+  view.agenda = agenda;
+  const items = agenda.items;
+  const last = items.length - 1;
+  $('agenda-table').tBodies[0].replaceChildren(...items.map((item, i) => {
+    const pending = item.status === 'pending';
+    const [kindSv, kindEn] = ITEM_KIND[item.kind] || [item.kind, ''];
+    const [statusSv, statusEn] = ITEM_STATUS[item.status] || [item.status, ''];
+    const move = (to, sv, label) => el('button', { type: 'button', class: 'small secondary', 'aria-label': `${label}: ${item.title}`,
+      disabled: !pending || to < 0 || to > last, onclick: () => agendaCall('POST', `/agenda/${encodeURIComponent(item.item_id)}/move`,
+        { position: to }) }, sv);
+    return el('tr', { 'data-item': item.item_id, class: pending ? null : 'dim' },
+      el('td', { class: 'num', text: String(i + 1) }),
+      el('td', { class: 'item-cell' }, el('div', { class: 'strong', text: item.title }),
+        el('div', { class: 'muted small-text' }, kindSv, ' ', en(kindEn)),
+        item.draft ? el('div', { class: 'draft-text' }, el('span', { class: 'muted' }, 'Förslag till beslut: '), item.draft) : null),
+      el('td', {}, badge(statusSv, statusEn, ITEM_STATUS_BADGE[item.status] || 'muted')),
+      el('td', { class: 'actions' }, pending ? el('div', { class: 'row-buttons' },
+        move(item.position - 1, '↑', 'Flytta upp'), move(item.position + 1, '↓', 'Flytta ned'),
+        el('button', { type: 'button', class: 'small secondary', 'aria-label': `Ändra ${item.title}`,
+          onclick: () => editItem(item) }, 'Ändra'),
+        el('button', { type: 'button', class: 'small ghost-danger', 'aria-label': `Ta bort ${item.title}`,
+          onclick: () => removeItem(item) }, 'Ta bort')) : null));
+  }));
+  $('agenda-table').hidden = !items.length;
+  $('agenda-empty').hidden = !!items.length;
+  $('agenda-count').textContent = items.length ? `${items.length} ärenden` : '';
+  $('agenda-drawer').hidden = phase === 'closed';
+  if (view.editing && !items.some((i) => i.item_id === view.editing && i.status === 'pending')) stopEditing();
+}
+
+async function agendaCall(method, suffix, body) {
+  showError($('agenda-error'), null);
+  try {
+    await api(method, meetingPath(suffix), body);
+    await reloadMeeting();
+  } catch (err) {
+    if (err instanceof ApiError) showError($('agenda-error'), err); else throw err;
+  }
+}
+
+function removeItem(item) {
+  if (!confirm(`Ta bort ärendet ”${item.title}” från föredragningslistan?\nRemove the item from the agenda?`)) return;
+  agendaCall('DELETE', `/agenda/${encodeURIComponent(item.item_id)}`);
+}
+
+function editItem(item) {
+  const form = $('agenda-form');
+  view.editing = item.item_id;
+  field(form, 'title').value = item.title;
+  field(form, 'kind').value = item.kind;
+  field(form, 'draft').value = item.draft;
+  field(form, 'position').value = String(item.position + 1);
+  $('agenda-form-title').replaceChildren(`Ändra ärendet ”${item.title}” `, en('Change the item'));
+  $('agenda-submit').replaceChildren('Spara ändringarna ', el('span', { lang: 'en' }, '/ Save'));
+  $('agenda-cancel').hidden = false;
+  $('agenda-drawer').open = true;
+  field(form, 'title').focus();
+}
+
+function stopEditing() {
+  view.editing = null;
+  $('agenda-form').reset();
+  $('agenda-form-title').replaceChildren('+ Nytt ärende ', en('New item'));
+  $('agenda-submit').replaceChildren('Lägg till ärendet ', el('span', { lang: 'en' }, '/ Add the item'));
+  $('agenda-cancel').hidden = true;
+}
+
+$('agenda-cancel').addEventListener('click', () => { stopEditing(); $('agenda-drawer').open = false; });
+
+$('agenda-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const form = e.currentTarget;
+  submitting(form, async () => {
+    const body = { title: field(form, 'title').value.trim(), kind: field(form, 'kind').value,
+      draft: field(form, 'draft').value.trim() };
+    const place = field(form, 'position').value ? Number(field(form, 'position').value) - 1 : null;
+    if (view.editing) {
+      const item = view.agenda.items.find((i) => i.item_id === view.editing);
+      const path = `/agenda/${encodeURIComponent(view.editing)}`;
+      await api('PATCH', meetingPath(path), body);
+      if (item && place !== null && place !== item.position) await api('POST', meetingPath(`${path}/move`), { position: place });
+      toast('Ärendet är ändrat');
+    } else {
+      await api('POST', meetingPath('/agenda'), place === null ? body : { ...body, position: place });
+      toast('Ärendet är tillagt');
+    }
+    stopEditing();
+    $('agenda-drawer').open = false;
+    await reloadMeeting();
+  });
+});
+
+function renderProfiles(profiles, current, phase) {
+  const select = $('profile-select');
+  select.replaceChildren(...profiles.map((p) => el('option', { value: p.id, selected: p.id === current.id },
+    `${p.title_sv} (${p.title_en})`)));
+  select.value = current.id;
+  const locked = phase !== 'scheduled';
+  select.disabled = locked;
+  $('profile-submit').disabled = locked;
+  $('profile-locked').hidden = !locked;
+}
+
+$('profile-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  showError($('profile-error'), null);
+  try {
+    const { data } = await api('PUT', meetingPath('/profile'), { profile_id: $('profile-select').value });
+    toast(`Regelprofil: ${data.title_sv}`);
+    await reloadMeeting();
+  } catch (err) {
+    if (err instanceof ApiError) showError($('profile-error'), err); else throw err;
+  }
+});
 
 /** Fetch a file from the API with the key and hand it to the browser as a download. */
 async function download(path, fallbackName, errorBox) {
