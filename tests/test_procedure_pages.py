@@ -306,3 +306,118 @@ async def walk_through(server, browser, pages: list) -> None:  # type: ignore[no
     await member.wait_for_selector(f"{PANEL} .proc-error:has-text('redan reserverat')",
                                    timeout=WAIT_MS)
     assert not member.errors and not chair.errors, member.errors + chair.errors
+
+
+async def test_pause_jav_adjournment_and_a_refused_secret_ballot_on_the_pages(relaxed, server,
+                                                                            browser):
+    pages: list = []
+    try:
+        await pause_jav_adjourn_table(server, browser, pages)
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, page in zip(("chair", "member"), pages, strict=False):
+            await page.screenshot(path=str(ARTIFACTS / f"procedure2-{name}.png"), full_page=True)
+            await page.context.close()
+
+
+async def two_step(chair, selector: str, ref: str) -> None:  # type: ignore[no-untyped-def]
+    """A consequential button: pressed, then pressed again to confirm."""
+    await sound(chair)
+    await chair.click(selector, timeout=WAIT_MS)
+    await chair_does(chair, f"{selector}.confirm", ref)
+
+
+async def pause_jav_adjourn_table(server, browser, pages: list) -> None:  # type: ignore[no-untyped-def]
+    links = links_by_name(server)
+    chair = await open_page(browser, links["Eva Ek"], 1024, 768)
+    pages.append(chair)
+    await chair.wait_for_selector("#dashboard:not([hidden]) tr[data-person='ordf']",
+                                  timeout=WAIT_MS)
+    member = await open_page(browser, links["Karin Lind"], 768, 1024)  # an iPad upright
+    pages.append(member)
+    await chair.wait_for_function(playing(f"{LOBBY_CARD} video"), timeout=WAIT_MS)
+    await chair.click(f"{LOBBY_CARD} button[data-action='admit-deciding']")
+    await member.wait_for_selector("#lobby", state="hidden", timeout=WAIT_MS)
+    await record_answers(member)
+    await record_answers(chair)
+    for pid in ("led4", "led5"):
+        await chair.click(f"tr[data-person='{pid}'] button[data-action='mark-present']")
+        await chair.wait_for_selector(f"tr[data-person='{pid}'][data-presence='room']",
+                                      timeout=WAIT_MS)
+    await sound(chair)
+    state = server.service.meeting(DEMO_MEETING)
+
+    # Karin's own technical pause, on and off from her page; the chair sees it.
+    await member.click(f"{PANEL} button.technical-pause")
+    await member.wait_for_selector(f"{PANEL} .proc-notice[data-kind='paused']", timeout=WAIT_MS)
+    await chair.wait_for_selector(f"{CARD} .cp-paused:has-text('Karin Lind')", timeout=WAIT_MS)
+    assert state.present["led1"].paused
+    await member.click(f"{PANEL} button.technical-pause[aria-pressed='true']")
+    await chair.wait_for_selector(f"{CARD} .cp-paused", state="detached", timeout=WAIT_MS)
+    assert not state.present["led1"].paused
+
+    # Jäv for item 2, declared ahead from her page (a second press confirms).
+    await member.click(f"{PANEL} .jav summary")
+    await member.select_option("#jav-item", "2")
+    await member.fill("#jav-reason", "Min bror är föreslagen justerare.")
+    await member.click(f"{PANEL} button.declare-jav")
+    await member.click(f"{PANEL} button.declare-jav.confirm")
+    assert (await answer_of(member, "declare-jav"))["type"] == "done"
+    assert state.jav.has("2", "led1")
+
+    # Item 1 opened and closed; item 2 opened: Karin is outside it and told so plainly.
+    await chair_does(chair, f"{CARD} button.open-item", "open-item")
+    await two_step(chair, f"{CARD} button[data-action='close-item']", "close-item")
+    await chair_does(chair, f"{CARD} button.open-item", "open-item")
+    notice = f"{PANEL} .proc-notice[data-kind='jav']"
+    await member.wait_for_selector(notice, timeout=WAIT_MS)
+    text = await member.inner_text(notice)
+    assert "utanför sammanträdet" in text and "Val av justerare" in text, text
+    assert "släpps in igen" in text, text
+    assert await member.is_hidden(f"{PANEL} .proc-floor") and await member.is_hidden("#floor")
+    await chair.wait_for_selector(f"{CARD} .cp-jav:has-text('Karin Lind')", timeout=WAIT_MS)
+    await at_every_size(member, "member-jav", MEMBER_PARTS + [PANEL])  # noqa: RUF005
+    await member.set_viewport_size({"width": 768, "height": 1024})
+    # ... and let back in when it closes.
+    await two_step(chair, f"{CARD} button[data-action='close-item']", "close-item")
+    await member.wait_for_selector(notice, state="detached", timeout=WAIT_MS)
+    await member.wait_for_selector(f"{PANEL}:has-text('Inget ärende är öppet')", timeout=WAIT_MS)
+
+    # Adjournment in two party groups: Karin (M) is told hers; resuming ends it.
+    await chair.click(f"{CARD} .cp-adjourn-details summary")
+    await chair.fill("#adjourn-groups", "S, V; M, C")
+    await chair_does(chair, f"{CARD} button.adjourn", "adjourn")
+    group = f"{PANEL} .proc-notice[data-kind='adjourned'] .group"
+    await member.wait_for_selector(group, timeout=WAIT_MS)
+    assert "partigruppen M, C" in await member.inner_text(group)
+    await chair_does(chair, f"{CARD} button.end-adjournment", "end-adjournment")
+    await member.wait_for_selector(group, state="detached", timeout=WAIT_MS)
+
+    # Item 3: the draft and a proposal Jonas makes in the room, recorded by the chair.
+    await chair_does(chair, f"{CARD} button.open-item", "open-item")
+    await chair.fill(f"{CARD} #draft-text", "Nämnden godkänner budgetuppföljningen.")
+    await chair_does(chair, f"{CARD} button.state-draft", "state-draft")
+    await chair.click(f"{CARD} .cp-room-proposal-details summary")
+    await chair.select_option("#proposal-person", "led4")
+    await chair.fill("#room-proposal-text", "Återremiss.")
+    await chair_does(chair, f"{CARD} button[data-action='room-propose']", "propose")
+    await member.wait_for_selector(f"{PANEL} .proposal:has-text('Jonas Nyströms yrkande')",
+                                   timeout=WAIT_MS)
+    for selector, ref in ((f"{CARD} button.end-deliberation", "end-deliberation"),
+                          (f"{CARD} button.confirm-equal-terms", "confirm-equal-terms"),
+                          (f"{CARD} button.set-order", "set-proposition-order"),
+                          (f"{CARD} button[data-action='put-question-ja']", "put-question")):
+        await chair_does(chair, selector, ref)
+    # A secret ballot with a deciding member at home: refused in plain words, with the offer
+    # to table the item; the chair takes it.
+    await sound(chair)
+    await chair.click(f"{CARD} button[data-action='start-secret']")
+    refused = f"{CARD} .cp-refused"
+    await chair.wait_for_selector(f"{refused}:has-text('Sluten omröstning kan inte hållas')",
+                                  timeout=WAIT_MS)
+    assert "secret ballot" in await chair.inner_text(refused)
+    await two_step(chair, f"{refused} button[data-action='offer-table']", "table-item")
+    assert state.agenda.items["3"].status == "tabled"
+    await member.wait_for_selector(f"{PANEL} .proc-agenda li[data-item='3'][data-status='tabled']",
+                                   state="attached", timeout=WAIT_MS)
+    assert not member.errors and not chair.errors, member.errors + chair.errors

@@ -70,7 +70,8 @@ async def test_the_secretary_edits_the_agenda_and_chooses_the_profile(server, br
     # A refusal in the server's words: an empty title.
     await page.click("#agenda-drawer summary")
     await page.click("#agenda-submit")
-    await page.wait_for_selector("#agenda-form .form-error:has-text('rubrik: saknas')", timeout=WAIT_MS)
+    await page.wait_for_selector("#agenda-form .form-error:has-text('rubrik: saknas')",
+                                 timeout=WAIT_MS)
     assert len(titles(server)) == 6
 
     # The rule profile: the reform chosen, recorded in the log.

@@ -222,7 +222,8 @@ export class ChairProcedure {
               } }, bi('Förslaget till beslut som huvudförslag', 'state the draft as the main proposal'))));
         }
         if (deciding.length) {
-          parts.push(el('details', { class: 'cp-more' }, el('summary', {}, bi('Yrkande från någon i rummet', 'a proposal made in the room')),
+          parts.push(el('details', { class: 'cp-more cp-room-proposal-details' },
+            el('summary', {}, bi('Yrkande från någon i rummet', 'a proposal made in the room')),
             el('form', { class: 'cp-room-proposal', onsubmit: (e) => e.preventDefault() },
               ...this.personSelect('proposal-person', deciding, 'Vem yrkar'),
               el('label', { for: 'room-proposal-text' }, 'Yrkandet ', en('the proposal')),
@@ -491,7 +492,7 @@ export class ChairProcedure {
             v.adjournment.reason ? ` – ${v.adjournment.reason}` : ''),
           this.button({ type: 'end-adjournment' }, 'Återuppta sammanträdet', 'resume after the adjournment', { cls: 'ok end-adjournment' }));
       } else if (phase === 'open') {
-        parts.push(el('details', { class: 'cp-more' }, el('summary', {}, bi('Ajournering', 'adjournment')),
+        parts.push(el('details', { class: 'cp-more cp-adjourn-details' }, el('summary', {}, bi('Ajournering', 'adjournment')),
           el('form', { class: 'cp-adjourn', onsubmit: (e) => e.preventDefault() },
             el('label', { for: 'adjourn-groups' }, 'Partigrupper: partier i samma grupp med komma, grupper med semikolon ',
               en('party groups: commas within, semicolons between')),

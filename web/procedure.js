@@ -140,6 +140,8 @@ class MemberProcedure {
     if (!v) return;
     this.root.hidden = false;
     document.body.classList.add('has-procedure');
+    // outside the item for jäv nothing of the meeting reaches this page: no stale last picture
+    document.body.classList.toggle('outside-item', outOfItem(v));
     const you = v.you || {};
     const item = openItem(v);
     this.renderNotice(v, you);
