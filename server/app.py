@@ -15,7 +15,7 @@ from typing import Any
 import psutil
 from aiohttp import web
 
-from compliance.profile import default_profile
+from compliance.profile import Profile, default_profile
 from media.aiortc_tap import check_version
 from media.face_watch import FaceWatch
 from media.ice import use_addresses
@@ -176,15 +176,18 @@ async def _stop(app: web.Application) -> None:
 
 
 def create_app(
-    config: Config, router_factory: Callable[[], Router] | None = None
+    config: Config, router_factory: Callable[[], Router] | None = None,
+    profile: Profile | None = None,
 ) -> web.Application:
     """Build the application for ``config``; it owns every room it opens.
 
     ``router_factory`` makes each meeting's media router (benchmarks swap in a baseline).
+    ``profile`` is the rules and thresholds in force: today's (`default_profile()`) unless
+    a test passes another explicitly.
     """
     check_version()
     use_addresses(config.ice_addresses)
-    profile = default_profile()
+    profile = profile or default_profile()
     config.database.parent.mkdir(parents=True, exist_ok=True)
     service = MeetingService(
         EventLog(config.database),

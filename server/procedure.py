@@ -278,7 +278,10 @@ def _handler(schema: type[Message], command: Command, chair: bool
         participant, room = session.participant, session.room
         assert participant is not None and room is not None
         by = participant.person_id
-        if room.service is None or by is None or (chair and not participant.dashboard):
+        if room.service is None or by is None:
+            await session.send(error("guest-room", ref=kind))
+            return
+        if chair and not participant.dashboard:
             await session.send(error("not-allowed", ref=kind))
             return
         if not chair and not participant.admitted:

@@ -11,6 +11,7 @@ import asyncio
 import time
 
 from bench.synthetic import face_clip
+from compliance.profile import default_profile
 
 from .meeting_helpers import close_all, command, next_message, quality_of, start_meeting
 
@@ -22,6 +23,8 @@ def suspend_for(pid: str):  # type: ignore[no-untyped-def]
 
 
 async def test_video_frozen_for_1_1_s_suspends_the_meeting(server):
+    # these tests measure against today's thresholds, never a test profile
+    assert server.service.profile == default_profile()
     chair, (member,) = await start_meeting(server, [("led1", "deciding")])
     try:
         since = len(chair.messages)

@@ -3,62 +3,29 @@ clients, over real loopback WebRTC), the procedure messages and views, refusals 
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
+
+import pytest
 
 from bench.synthetic import SyntheticParticipant
 
 from .meeting_helpers import (
     close_all,
     command,
+    flowing,
     next_message,
     recover,
+    silent,
     start_meeting,
     steady,
 )
 
-FLOW_S = 20.0  # generous: renegotiation on a busy machine
 
-
-def received(person: SyntheticParticipant, publisher: str | None) -> int:
-    """Every RTP packet `person` has received from the participant `publisher`, ever."""
-    return sum(s.packets for s in person.received.values() if s.publisher == publisher)
-
-
-async def flowing(person: SyntheticParticipant, publisher: str | None,
-                  timeout: float = FLOW_S, per_second: int = 5) -> bool:
-    """Packets from `publisher` keep arriving at `person` (more than `per_second` within a
-    second; a publisher sends 75 a second, a busy machine forwards fewer)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        before = received(person, publisher)
-        await asyncio.sleep(1.0)
-        if received(person, publisher) - before > per_second:
-            return True
-    return False
-
-
-Pairs = list[tuple[SyntheticParticipant, SyntheticParticipant]]
-
-
-def counts(pairs: Pairs) -> list[int]:
-    return [received(r, s.id) for r, s in pairs]
-
-
-async def silent(pairs: Pairs, quiet: float = 2.5, timeout: float = 20.0) -> list[str]:
-    """Which (receiver, sender) pairs still get packets: empty once no pair has received a
-    single packet for `quiet` seconds (after renegotiation, and the backlog of a busy
-    machine, have passed); a real leak (50 packets/s and more) is never quiet."""
-    deadline = time.monotonic() + timeout
-    while True:
-        before = counts(pairs)
-        await asyncio.sleep(quiet)
-        after = counts(pairs)
-        leaks = [f"{r.name} <- {s.name}: {a - b} packets"
-                 for (r, s), b, a in zip(pairs, before, after, strict=True) if a > b]
-        if not leaks or time.monotonic() > deadline:
-            return leaks
+@pytest.fixture
+def server(procedure_server):  # type: ignore[no-untyped-def]
+    """These tests are about the procedure, not the media thresholds: their server measures
+    against the busy-machine TEST profile, passed to it explicitly (tests/conftest.py)."""
+    return procedure_server
 
 
 async def send(person: SyntheticParticipant, message: dict[str, Any]) -> dict[str, Any]:
@@ -66,8 +33,7 @@ async def send(person: SyntheticParticipant, message: dict[str, Any]) -> dict[st
     return await command(person, message)
 
 
-async def test_a_person_marked_left_who_stays_connected_receives_and_sends_nothing(relaxed,
-                                                                                   server):
+async def test_a_person_marked_left_who_stays_connected_receives_and_sends_nothing(server):
     chair, (member, other) = await start_meeting(
         server, [("led1", "deciding"), ("led2", "deciding")])
     try:
@@ -84,7 +50,7 @@ async def test_a_person_marked_left_who_stays_connected_receives_and_sends_nothi
         await close_all(member, other, chair)
 
 
-async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(relaxed, server):
+async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(server):
     chair, (member, other) = await start_meeting(
         server, [("led1", "deciding"), ("led2", "deciding")])
     try:
@@ -107,7 +73,7 @@ async def test_jav_cuts_media_both_ways_for_the_item_and_lets_the_member_back(re
         await close_all(member, other, chair)
 
 
-async def test_adjournment_party_groups_exchange_media_only_within_themselves(relaxed, server):
+async def test_adjournment_party_groups_exchange_media_only_within_themselves(server):
     # demo roster: led1 M, led2 S; the observer ers1 S
     chair, (m_led1, s_led2, s_ers1) = await start_meeting(
         server, [("led1", "deciding"), ("led2", "deciding"), ("ers1", "attending-only")])
@@ -128,7 +94,7 @@ async def test_adjournment_party_groups_exchange_media_only_within_themselves(re
         await close_all(*people, chair)
 
 
-async def test_members_and_the_chair_run_an_item_through_messages(relaxed, server):
+async def test_members_and_the_chair_run_an_item_through_messages(server):
     chair, (member, observer) = await start_meeting(
         server, [("led1", "deciding"), ("ers1", "attending-only")])
     try:
@@ -161,7 +127,7 @@ async def test_members_and_the_chair_run_an_item_through_messages(relaxed, serve
         await close_all(member, observer, chair)
 
 
-async def test_a_secret_ballot_refusal_offers_to_table_the_item(relaxed, server):
+async def test_a_secret_ballot_refusal_offers_to_table_the_item(server):
     chair, (member, second) = await start_meeting(
         server, [("led1", "deciding"), ("led2", "deciding")])
     try:
