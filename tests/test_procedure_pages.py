@@ -180,10 +180,11 @@ async def roll_call(server, chair, member, screenshots: bool) -> None:  # type: 
     await until(chair, f"{CARD} .result", server)
 
 
-async def test_a_remote_member_speaks_proposes_and_votes_from_her_page(relaxed, server, browser):
+async def test_a_remote_member_speaks_proposes_and_votes_from_her_page(procedure_server,
+                                                                        browser):
     pages: list = []
     try:
-        await walk_through(server, browser, pages)
+        await walk_through(procedure_server, browser, pages)
     finally:  # what each page showed, for whoever reads a failure
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, page in zip(("chair", "member"), pages, strict=False):
@@ -308,11 +309,11 @@ async def walk_through(server, browser, pages: list) -> None:  # type: ignore[no
     assert not member.errors and not chair.errors, member.errors + chair.errors
 
 
-async def test_pause_jav_adjournment_and_a_refused_secret_ballot_on_the_pages(relaxed, server,
+async def test_pause_jav_adjournment_and_a_refused_secret_ballot_on_the_pages(procedure_server,
                                                                             browser):
     pages: list = []
     try:
-        await pause_jav_adjourn_table(server, browser, pages)
+        await pause_jav_adjourn_table(procedure_server, browser, pages)
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for name, page in zip(("chair", "member"), pages, strict=False):
