@@ -404,6 +404,17 @@ async def pause_jav_adjourn_table(server, browser, pages: list) -> None:  # type
     await chair_does(chair, f"{CARD} button[data-action='room-propose']", "propose")
     await member.wait_for_selector(f"{PANEL} .proposal:has-text('Jonas Nyströms yrkande')",
                                    timeout=WAIT_MS)
+    # An observer (Sara Ali, a substitute attending from home) may ask for the floor but is
+    # offered neither a proposal nor a vote: the server's `you` says she does not decide.
+    observer = await open_page(browser, links["Sara Ali"], 768, 1024)
+    await chair.wait_for_selector(".lobby-card[data-person='ers1'] "
+                                  "button[data-action='admit-attending-only']", timeout=WAIT_MS)
+    await chair.click(".lobby-card[data-person='ers1'] button[data-action='admit-attending-only']")
+    await observer.wait_for_selector(f"{PANEL} .hint.observer", timeout=WAIT_MS)
+    assert await observer.is_visible("#floor")
+    assert await observer.is_hidden(f"{PANEL} .proposal-form")
+    assert "Jonas Nyströms yrkande" in await observer.inner_text(f"{PANEL} .proposals")
+    await observer.context.close()
     for selector, ref in ((f"{CARD} button.end-deliberation", "end-deliberation"),
                           (f"{CARD} button.confirm-equal-terms", "confirm-equal-terms"),
                           (f"{CARD} button.set-order", "set-proposition-order"),
