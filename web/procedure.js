@@ -205,7 +205,7 @@ class MemberProcedure {
     if (this.agendaOpen) agenda.open = true;
     agenda.addEventListener('toggle', () => { this.agendaOpen = agenda.open; });
     if (!item) {
-      fill(this.item, el('h2', { id: 'procedure-heading' }, bi('Inget ärende är öppet', 'No item is open')), agenda);
+      fill(this.item, el('h2', {}, bi('Inget ärende är öppet', 'No item is open')), agenda);
       return;
     }
     fill(this.item,
@@ -213,7 +213,6 @@ class MemberProcedure {
       itemHeading(v, item, 'h2'),
       item.draft ? el('p', { class: 'draft' }, el('span', { class: 'muted' }, 'Förslag till beslut: '), item.draft) : null,
       agenda);
-    this.item.querySelector('h2').id = 'procedure-heading';
   }
 
   /** The controls bar's "Begär ordet": pressed while on the list; gone when it cannot be used. */
@@ -225,9 +224,8 @@ class MemberProcedure {
     b.hidden = !usable;
     b.disabled = Boolean(you.speaking);
     b.setAttribute('aria-pressed', String(Boolean(you.on_list)));
-    fill(b, icon('hand'), el('span', {}, 'Begär ordet'),
-      el('span', { class: 'toggle-state', 'aria-hidden': 'true' },
-        you.speaking ? 'du har ordet' : you.on_list ? 'väntar' : 'nej'));
+    fill(b, icon('hand'), el('span', {}, 'Begär ordet'), you.speaking || you.on_list
+      ? el('span', { class: 'toggle-state', 'aria-hidden': 'true' }, you.speaking ? 'du har ordet' : 'väntar') : null);
     b.title = you.on_list ? 'Tryck igen för att återta begäran / press again to withdraw' : 'Request the floor';
   }
 
