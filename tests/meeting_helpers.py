@@ -76,7 +76,7 @@ async def start_meeting(server: Any, members: list[tuple[str, str]], **kwargs: A
               for i, (pid, mode) in enumerate(members)]
     # Roll call: the meeting opens once every link works. On a busy machine a member's link
     # may fail in its first seconds and be restored after the monitor's hysteresis.
-    deadline = time.monotonic() + 40
+    deadline = time.monotonic() + 120
     while True:
         reply = await command(chair, {"type": "open-meeting"})
         if reply["type"] == "done" or reply.get("code") != "links_failed":
@@ -116,13 +116,19 @@ async def recover(server: Any, chair: SyntheticParticipant, patience: float = 90
 
 
 async def steady(server: Any, chair: SyntheticParticipant, message: dict[str, Any],
-                 patience: float = 120) -> dict[str, Any]:
-    """A chair's command that must be done; sent again after recovering from a suspension
-    the busy machine caused (not the test)."""
+                 patience: float = 120, sender: SyntheticParticipant | None = None
+                 ) -> dict[str, Any]:
+    """A command (the chair's, or `sender`'s) sent again after recovering from a link
+    failure the busy machine caused (not the test): a refusal while a link is failed or the
+    meeting suspended may be that failure's (a member whose link failed is not deciding);
+    any refusal that stays once every link is good is returned."""
+    state = server.service.meeting(MEETING)
     deadline = time.monotonic() + patience
     while True:
-        reply = await command(chair, message)
-        if reply["type"] == "done" or reply.get("code") not in RECOVERABLE:
+        reply = await command(sender or chair, message)
+        stumbled = state.phase == "suspended" or any(
+            p.link_failed for p in state.present.values())
+        if reply["type"] == "done" or not (reply.get("code") in RECOVERABLE or stumbled):
             return reply
         assert time.monotonic() < deadline, reply
         await recover(server, chair, patience=max(1.0, deadline - time.monotonic()))

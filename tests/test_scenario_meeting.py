@@ -10,8 +10,9 @@ same party serving, the member receiving and sending NO media during the item (c
 the synthetic clients) and let back in when it closes; an adjournment with two party groups
 (no media across groups, counted at the clients); the meeting closes.
 
-`run_scenario` returns the SQLite file of the meeting's log, for the minutes' tests
-(helper "minutes7" asserts on the rendered minutes and the hash chain from it).
+At its end the rendered minutes (HTML, DOCX) are checked for every fact of the scenario, and
+the evidence's hash chain is verified, then broken by editing one event in the SQLite file
+(tests/scenario_minutes.py).
 
 Every wait is generous: a busy two-core machine may make any link stumble, and the law's
 answer (suspend, restore, resume) is then part of the scenario too. The server runs with
@@ -46,6 +47,7 @@ from .meeting_helpers import (
     silent,
     token,
 )
+from .scenario_minutes import check_minutes_and_chain
 
 DEMO = f"/api/meetings/{MEETING}"
 
@@ -352,3 +354,5 @@ async def test_a_whole_meeting(server):
                      "meeting_closed"):
         assert expected in types, expected
     assert scenario.database.exists()
+    # the minutes say every fact; the evidence chain verifies, and fails after an edit
+    await check_minutes_and_chain(server, scenario)
