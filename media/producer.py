@@ -9,13 +9,18 @@ import time
 from collections.abc import Callable
 
 from aiortc import RTCRtpTransceiver
-from aiortc.clock import current_ntp_time
 from aiortc.codecs import HEADER_EXTENSIONS, is_rtx
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket, unwrap_rtx
 
-from .aiortc_tap import receiver_codecs, receiver_rtx_ssrcs, request_keyframe, tap_receiver
+from .aiortc_tap import (
+    ntp_now,
+    receiver_codecs,
+    receiver_rtx_ssrcs,
+    request_keyframe,
+    tap_receiver,
+)
 from .consumer import Consumer
 from .keyframes import keyframe_detector
 from .relay_meter import RelayMeter
@@ -102,14 +107,11 @@ class Producer:
             keyframe = bool(detect and detect(packet.payload))  # type: ignore[operator]
             packet.extensions.mid = None  # each subscriber's MID differs; SSRCs are signalled
             data = packet.serialize(self._extensions)
-            ntp_time = current_ntp_time()
-            consumers = list(self.consumers)
-            for consumer in consumers:
-                await consumer.forward(
-                    data, packet.sequence_number, packet.timestamp, keyframe, ntp_time,
-                    len(packet.payload),
-                )
-            self._meter.record(time.perf_counter_ns() - started, len(consumers))
+            ntp_time = ntp_now()
+            seq, ts, size = packet.sequence_number, packet.timestamp, len(packet.payload)
+            for consumer in self.consumers:  # synchronous: the set cannot change meanwhile
+                consumer.forward(data, seq, ts, keyframe, ntp_time, size)
+            self._meter.record(time.perf_counter_ns() - started, len(self.consumers))
         else:
             self._meter.record(0, 0)
         return self._analyse

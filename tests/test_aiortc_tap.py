@@ -3,6 +3,8 @@ if an aiortc or aioice upgrade moves what they reach into."""
 
 from __future__ import annotations
 
+import asyncio
+
 import aioice.ice
 import aiortc
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
@@ -71,3 +73,66 @@ def test_ice_candidates_are_gathered_only_on_the_configured_addresses():
         assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=True) == ["127.0.0.1"]
     finally:
         aioice.ice.get_host_addresses = original
+
+
+async def test_the_forwarding_sender_sends_srtp_that_aiortc_itself_decrypts():
+    """The synchronous send path (SrtpWire: the DTLS transport's libsrtp session, the ICE
+    pair's socket) against a plain aiortc receiver, over loopback."""
+    from aiortc.rtcdtlstransport import State
+    from aiortc.rtp import RtpPacket
+    from pylibsrtp import Session
+
+    use_addresses(["127.0.0.1"])
+    try:
+        sending, receiving = RTCPeerConnection(), RTCPeerConnection()
+        transceiver = sending.addTransceiver("video", direction="sendonly")
+        sender = install_forwarding_sender(transceiver)
+        got: list[RtpPacket] = []
+        receiving.on("track", lambda track: None)
+        await sending.setLocalDescription(await sending.createOffer())
+        await receiving.setRemoteDescription(sending.localDescription)
+        await receiving.setLocalDescription(await receiving.createAnswer())
+        await sending.setRemoteDescription(receiving.localDescription)
+
+        async def on_rtp(packet, arrival):  # type: ignore[no-untyped-def]
+            got.append(packet)
+            return False
+
+        aiortc_tap.tap_receiver(receiving.getTransceivers()[0].receiver, on_rtp)
+        for _ in range(100):
+            if sender.ready and sender.transport.state == "connected":
+                break
+            await asyncio.sleep(0.1)
+        assert sender.ready and sender.transport.state == "connected"
+        # what the wire reaches into
+        dtls = sender.transport
+        assert dtls._state is State.CONNECTED
+        assert isinstance(dtls._tx_srtp, Session) and dtls._tx_srtp._srtp[0]
+        pair = dtls.transport._connection._nominated[1]
+        assert pair.remote_addr[0] == "127.0.0.1"
+        assert pair.protocol.transport._sock.fileno() >= 0
+
+        payload_type = next(c.payloadType for c in transceiver._codecs
+                            if c.mimeType == "video/VP8")
+        packet = RtpPacket(payload_type=payload_type, sequence_number=1, timestamp=2, ssrc=3,
+                           marker=1, payload=bytes([0x10, 0x00]) + b"frame" * 100)
+        data = packet.serialize()
+        for seq in (1000, 1001):
+            sender.send_packet(data, seq, 90_000 + seq, 123 << 32, len(packet.payload))
+        for _ in range(50):
+            if len(got) == 2:
+                break
+            await asyncio.sleep(0.1)
+        assert [(p.sequence_number, p.timestamp, p.ssrc) for p in got] == [
+            (1000, 91_000, sender._ssrc), (1001, 91_001, sender._ssrc)]
+        assert got[0].payload == packet.payload and got[0].marker == 1
+        # counted for the sender reports; a resend is not counted again
+        assert sender.packets_sent == 2 and sender.octets_sent == 2 * len(packet.payload)
+        assert sender._RTCRtpSender__rtp_timestamp == 91_001
+        assert sender._RTCRtpSender__ntp_timestamp == 123 << 32
+        sender.resend(data, 1000, 91_000)
+        assert sender.packets_sent == 2
+    finally:
+        await sending.close()
+        await receiving.close()
+        use_addresses(None)
