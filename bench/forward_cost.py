@@ -101,7 +101,7 @@ async def measure(subscribers: int, packets: int, rounds: int,
             for mark in range(1, subscribers + 1):
                 person = SyntheticParticipant(url, MEETING, f"S{mark}", mark, decode=False,
                                               publish=False)
-                person.on_message = DatagramCounter(person).on_message
+                DatagramCounter.for_participant(person)
                 await person.join(timeout=60)
                 people.append(person)
             room = app[ROOMS].get(MEETING)
