@@ -36,7 +36,9 @@ class Consumer:
         self.transceiver = transceiver
         self.sender = sender
         self.closed = False
-        self._started = False
+        self._decodable: frozenset[int] = frozenset()
+        self._flowing = False  # decodable, started (video: at a keyframe); checked per packet
+        self._numbered = False
         self._seq_offset = 0
         self._ts_offset = 0
         self._history: list[bytes | None] = [None] * NACK_HISTORY
@@ -57,7 +59,7 @@ class Consumer:
     ) -> None:
         """Send one packet (serialized once by the producer) with this consumer's
         sequence number, timestamp and SSRC."""
-        if not self._started and not self._start(sequence_number, timestamp, keyframe):
+        if not self._flowing and not self._start(sequence_number, timestamp, keyframe):
             return
         seq = (sequence_number + self._seq_offset) & 0xFFFF
         self._history[seq & _SLOT] = data
@@ -65,18 +67,21 @@ class Consumer:
             data, seq, (timestamp + self._ts_offset) & 0xFFFFFFFF, ntp_time, payload_size)
 
     def _start(self, sequence_number: int, timestamp: int, keyframe: bool) -> bool:
-        """Whether this packet may be the first one sent: the sender is ready and, for
-        video, the packet starts a keyframe (until then, ask the publisher for one).
-        The first gets a random sequence number and timestamp (RFC 3550 5.1); the rest
-        follow in step with the producer's, so the subscriber sees its gaps and timing."""
-        if self.closed or not self.sender.ready:
+        """Whether forwarding may (re)start with this packet: the sender is ready, the
+        subscriber decodes the codec and, for video, the packet starts a keyframe (until
+        then, ask the publisher for one). The first packet ever gets a random sequence
+        number and timestamp (RFC 3550 5.1); the rest follow in step with the producer's,
+        so the subscriber sees its gaps and timing."""
+        if self.closed or not self.sender.ready or not self.can_decode:
             return False
         if self.kind == "video" and not keyframe:
             self.producer.request_keyframe()
             return False
-        self._seq_offset = (random.randrange(1 << 15) - sequence_number) & 0xFFFF
-        self._ts_offset = (random.randrange(1 << 32) - timestamp) & 0xFFFFFFFF
-        self._started = True
+        if not self._numbered:
+            self._seq_offset = (random.randrange(1 << 15) - sequence_number) & 0xFFFF
+            self._ts_offset = (random.randrange(1 << 32) - timestamp) & 0xFFFFFFFF
+            self._numbered = True
+        self._flowing = True
         return True
 
     def retransmit(self, sequence_number: int) -> None:
@@ -88,6 +93,26 @@ class Consumer:
             return  # that slot holds a newer packet now
         timestamp = (int.from_bytes(data[4:8], "big") + self._ts_offset) & 0xFFFFFFFF
         self.sender.resend(data, sequence_number, timestamp)
+
+    @property
+    def decodable(self) -> frozenset[int]:
+        """Payload types the subscriber answered (it decodes these)."""
+        return self._decodable
+
+    @decodable.setter
+    def decodable(self, payload_types: frozenset[int]) -> None:
+        self._decodable = payload_types
+        if self.producer.payload_type not in payload_types:
+            self._flowing = False  # not any more: check again at each packet
+
+    @property
+    def can_decode(self) -> bool:
+        """Whether the subscriber decodes what the publisher sends now (no transcoding)."""
+        return self.producer.payload_type in self._decodable
+
+    def restart(self) -> None:
+        """The stream starts over (new codec): forward video again from a keyframe."""
+        self._flowing = False
 
     async def close(self) -> None:
         """Stop forwarding; the subscriber's m-line becomes inactive at the next offer."""

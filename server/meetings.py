@@ -20,7 +20,7 @@ from compliance.events import CommitteeCreated, Event, MeetingCreated
 from compliance.meeting import MeetingState, RuleViolation
 from compliance.profile import Profile
 
-from .eventlog import EventLog
+from .eventlog import EventLog, StoredEvent
 from .invitations import Invitations
 
 logger = logging.getLogger(__name__)
@@ -71,11 +71,27 @@ class MeetingService:
     def committee_of(self, meeting_id: str) -> str | None:
         return self._committee_of.get(meeting_id)
 
+    def stored_events(self, meeting_id: str) -> list[StoredEvent]:
+        """One meeting's events as stored (seq, hash): its committee's roster, its own
+        `meeting_created`, then its own stream; other meetings of the committee left out."""
+        committee = self.log.stored(self.committee_of(meeting_id) or "")
+        own = [s for s in committee if not (isinstance(s.event, MeetingCreated)
+                                            and s.event.meeting_id != meeting_id)]
+        return own + self.log.stored(meeting_id)
+
     def verify_invitation(self, token: str, meeting_id: str) -> str:
         """The invited person's id; raises InvitationRefused (forged, expired, revoked, other
         meeting) or RuleViolation when the meeting is unknown."""
-        state = self._require_meeting(meeting_id)
-        return self.invitations.verify(token, meeting_id, state.revoked, INVITATION_MAX_AGE_S)
+        self._require_meeting(meeting_id)
+        return self.identify(token, meeting_id)[0]
+
+    def identify(self, token: str, meeting_id: str) -> tuple[str, str]:
+        """(person id, invitation id) of a valid token, refused as `verify_invitation`. For
+        a meeting that does not exist the token is judged the same way (forged, expired, or
+        for another meeting), so the answer does not tell whether the meeting exists."""
+        state = self.meetings.get(meeting_id)
+        revoked = state.revoked if state is not None else frozenset[str]()
+        return self.invitations.identify(token, meeting_id, revoked, INVITATION_MAX_AGE_S)
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -136,3 +136,22 @@ async def test_the_forwarding_sender_sends_srtp_that_aiortc_itself_decrypts():
         await sending.close()
         await receiving.close()
         use_addresses(None)
+
+
+async def test_an_answer_restricted_to_h264_is_what_the_offerer_reads_as_negotiated():
+    offerer, answerer = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        sent = offerer.addTransceiver("video", direction="recvonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await answerer.setRemoteDescription(offerer.localDescription)
+        (received,) = answerer.getTransceivers()
+        assert {c.name for c in aiortc_tap.negotiated_codecs(received)} >= {"VP8", "H264"}
+        aiortc_tap.restrict_answer_codecs(received, {"H264"})
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        assert "VP8" not in answerer.localDescription.sdp
+        await offerer.setRemoteDescription(answerer.localDescription)
+        names = {c.name for c in aiortc_tap.negotiated_codecs(sent)}
+        assert names == {"H264", "rtx"}
+    finally:
+        await offerer.close()
+        await answerer.close()
