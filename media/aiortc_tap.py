@@ -132,12 +132,13 @@ class SrtpWire:
             return False
         pair = self._nominated.get(_ICE_COMPONENT_RTP)
         if pair is not self._pair:
-            if pair is None or pair.protocol.transport is None:
+            # the UDP socket under aioice's asyncio transport (None once closed): asyncio's
+            # sendto wrapper would cost a tenth of the copy
+            udp = pair and pair.protocol.transport
+            sock = udp and udp._sock
+            if sock is None:
                 return False
-            # the UDP socket under aioice's asyncio transport: asyncio's sendto wrapper
-            # would cost a tenth of the copy
-            self._pair, self._socket, self._addr = (
-                pair, pair.protocol.transport._sock, pair.remote_addr)
+            self._pair, self._socket, self._addr = pair, sock, pair.remote_addr
         size = len(data)
         if size > MAX_RTP_SIZE:
             return False

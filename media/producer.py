@@ -114,7 +114,11 @@ class Producer:
             ntp_time = ntp_now()
             seq, ts, size = packet.sequence_number, packet.timestamp, len(packet.payload)
             for consumer in self.consumers:  # synchronous: the set cannot change meanwhile
-                consumer.forward(data, seq, ts, keyframe, ntp_time, size)
+                try:
+                    consumer.forward(data, seq, ts, keyframe, ntp_time, size)
+                except Exception:  # one subscriber's trouble must not stop the publisher's
+                    logger.exception("forwarding %s to %s failed", self.id,
+                                     consumer.subscriber_id)
             self._meter.record(time.perf_counter_ns() - started, len(self.consumers))
         else:
             self._meter.record(0, 0)
