@@ -12,7 +12,7 @@ from aiohttp import web
 
 from compliance.profile import default_profile
 from media.aiortc_tap import check_version
-from media.face_watch import FaceWatch
+from media.analysis_worker import AnalysisWorker
 from media.ice import use_addresses
 from media.router import Router
 
@@ -21,7 +21,7 @@ from .config import Config
 from .demo import DEMO_MEETING, ensure_demo
 from .eventlog import EventLog
 from .invitations import InvitationRefused, Invitations
-from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
+from .keys import ANALYSIS, CONFIG, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
 from .rooms import Room, Rooms
 from .signalling import websocket_handler
@@ -101,7 +101,7 @@ async def media_stats(request: web.Request) -> web.Response:
 
 def _watch_room(app: web.Application, room: Room) -> None:
     """Every room gets a supervisor (the equal-terms monitor) and publishes its state."""
-    supervisor = Supervisor(room, app[SERVICE].profile.quality, app[FACE_WATCH])
+    supervisor = Supervisor(room, app[SERVICE].profile.quality, app[ANALYSIS])
     app[SUPERVISORS][room.id] = supervisor
     room.on_change.append(lambda: publish_state(room))
     supervisor.start()
@@ -127,9 +127,9 @@ async def _interrupted_links(service: MeetingService) -> None:
 async def _start(app: web.Application) -> None:
     config = app[CONFIG]
     await _interrupted_links(app[SERVICE])
-    face_watch = app[FACE_WATCH]
-    if face_watch is not None:
-        await face_watch.start()
+    analysis = app[ANALYSIS]
+    if analysis is not None:
+        await analysis.start()
     if config.demo:
         await ensure_demo(app[SERVICE])
     if config.guest_meeting:
@@ -140,18 +140,19 @@ async def _stop(app: web.Application) -> None:
     await app[ROOMS].close_all()
     for supervisor in app[SUPERVISORS].values():
         await supervisor.stop()
-    face_watch = app[FACE_WATCH]
-    if face_watch is not None:
-        await face_watch.close()
+    analysis = app[ANALYSIS]
+    if analysis is not None:
+        await analysis.close()
     app[SERVICE].log.close()
 
 
 def create_app(
-    config: Config, router_factory: Callable[[], Router] | None = None
+    config: Config, router_factory: Callable[..., Router] | None = None
 ) -> web.Application:
     """Build the application for ``config``; it owns every room it opens.
 
-    ``router_factory`` makes each meeting's media router (benchmarks swap in a baseline).
+    ``router_factory(analysis=..., rules=...)`` makes each meeting's media router
+    (default: `Router`; benchmarks swap in a baseline).
     """
     check_version()
     use_addresses(config.ice_addresses)
@@ -162,20 +163,17 @@ def create_app(
         Invitations(load_secret(config.database.parent / "secret.key")),
         profile,
     )
-    if router_factory is None:
-        def router_factory() -> Router:
-            return Router(analyse_video=config.analyse_video)
+    # The one analysis worker process (decoding and face detection) for every room.
+    analysis = AnalysisWorker(profile.quality) if config.analyse_video else None
+    make_router = router_factory or Router
 
     app = web.Application(client_max_size=1024 * 1024)
     app[CONFIG] = config
     app[SERVICE] = service
     app[SUPERVISORS] = {}
-    app[FACE_WATCH] = FaceWatch(
-        rate_hz=profile.quality.face_sample_hz,
-        min_confidence=profile.quality.face_min_confidence,
-        min_width_px=profile.quality.face_min_width_px,
-    ) if config.analyse_video else None
-    app[ROOMS] = rooms = Rooms(router_factory, service)
+    app[ANALYSIS] = analysis
+    app[ROOMS] = rooms = Rooms(
+        lambda: make_router(analysis=analysis, rules=profile.quality), service)
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)

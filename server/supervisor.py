@@ -19,9 +19,9 @@ from typing import Any
 from compliance.monitor import EqualTermsMonitor, QualityChanged, Restorable, SuspendRequired
 from compliance.profile import QualityRules
 from compliance.samples import DownlinkSample, LinkSample
-from media.face_watch import FaceWatch
+from media.analyser import Analyser
+from media.analysis_worker import AnalysisWorker
 from media.producer import Producer
-from media.stream_stats import AudioStreamStats, VideoStreamStats
 
 from .rooms import Participant, Room
 
@@ -37,8 +37,8 @@ UPLINK_TROUBLE_HOLD_S = 2.5
 
 @dataclass
 class _Streams:
-    video: VideoStreamStats | None = None
-    audio: AudioStreamStats | None = None
+    video: Analyser | None = None
+    audio: Analyser | None = None
     downlink_totals: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
     freezes_raw: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
     freezes_excused: dict[tuple[str, str], tuple[int, float]] = field(default_factory=dict)
@@ -47,19 +47,22 @@ class _Streams:
 class Supervisor:
     """Watches the media of one room for the equal-terms rules."""
 
-    def __init__(self, room: Room, rules: QualityRules, face_watch: FaceWatch | None) -> None:
+    def __init__(self, room: Room, rules: QualityRules, analysis: AnalysisWorker | None) -> None:
         self.room = room
         self.rules = rules
         self.monitor = EqualTermsMonitor(rules)
-        self.face_watch = face_watch
+        self.analysis = analysis
         self.streams: dict[str, _Streams] = {}
         self.events_seen: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
         self._last_report = 0.0
         self._good_since: dict[str, float] = {}  # failed in the log, ok again here since
         self._trouble_until: dict[str, float] = {}  # sender key -> its uplink was in trouble
+        self._pending: set[asyncio.Task[None]] = set()  # kept so they are not collected
         room.router.on_producer.append(self.attach)
         room.on_change.append(self.refresh_participants)
+        if analysis is not None:
+            analysis.on_availability.append(self._analysis_changed)
 
     def start(self) -> None:
         if self._task is None:
@@ -69,9 +72,21 @@ class Supervisor:
         if self._task is not None:
             self._task.cancel()
             self._task = None
-        if self.face_watch is not None:
-            for key in self.streams:
-                self.face_watch.unwatch(key)
+        if self.analysis is not None and self._analysis_changed in self.analysis.on_availability:
+            self.analysis.on_availability.remove(self._analysis_changed)
+
+    @property
+    def analysis_available(self) -> bool | None:
+        """Whether pictures are being looked at (None: analysis switched off)."""
+        return None if self.analysis is None else self.analysis.available
+
+    def _analysis_changed(self, available: bool) -> None:
+        """The analysis worker stopped or came back: the chair is told; no member is
+        blamed (face visibility is unknown meanwhile, never "not visible")."""
+        task = asyncio.ensure_future(self.room.broadcast(
+            {"type": "analysis", "available": available}, dashboards_only=True))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     # -- who is watched, in what capacity ----------------------------------------------------
 
@@ -102,8 +117,6 @@ class Supervisor:
             if not away_but_present:
                 self.monitor.remove_participant(key, now)
                 self.streams.pop(key)
-                if self.face_watch is not None:
-                    self.face_watch.unwatch(key)
 
     def attach(self, producer: Producer) -> None:
         """Measure a new producer's stream (called by the router)."""
@@ -112,19 +125,12 @@ class Supervisor:
             return
         now = time.monotonic()
         streams = self.streams.setdefault(participant.key, _Streams())
+        key = participant.key
         if producer.kind == "video":
-            stats = VideoStreamStats(now)
-            streams.video = stats
-            producer.packet_observers.append(stats.on_packet)
-            producer.frame_observers.append(stats.on_frame)
-            if self.face_watch is not None:
-                key = participant.key
-                producer.frame_observers.append(self.face_watch.watch(
-                    key, lambda sample: self.monitor.feed(key, sample)))
+            streams.video = producer.analyser
+            producer.analyser.on_face.append(lambda sample: self.monitor.feed(key, sample))
         else:
-            audio = AudioStreamStats(now)
-            streams.audio = audio
-            producer.packet_observers.append(audio.on_packet)
+            streams.audio = producer.analyser
         self.monitor.track_started(participant.key, producer.kind, now)  # type: ignore[arg-type]
 
     def on_media_state(self, participant: Participant) -> None:
@@ -306,7 +312,8 @@ class Supervisor:
             if key not in {p.key for p in self.room.participants.values()}:
                 rows.append(dict(row, participant_id=None, person_id=key, admitted=True,
                                  disconnected=True))
-        await self.room.broadcast({"type": "quality", "participants": rows},
+        await self.room.broadcast({"type": "quality", "participants": rows,
+                                   "analysis_available": self.analysis_available},
                                   dashboards_only=True)
 
 
