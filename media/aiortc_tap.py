@@ -4,8 +4,9 @@ aiortc has no public API for an SFU: it decodes what it receives and encodes wha
 it sends. Kvorum forwards encoded RTP instead (MEDIA.md), so it needs three hooks:
 
 * :func:`tap_receiver` sees each decrypted RTP packet a receiver gets, before
-  aiortc's jitter buffer, and may let aiortc carry on with it (for the one
-  analysis decode) or stop it there;
+  aiortc's jitter buffer, and may let aiortc carry on with it or stop it there
+  (Kvorum's producers stop every packet: decoding for analysis happens in the
+  analysis worker process, so aiortc's jitter buffer and decoder never run);
 * :class:`ForwardingSender` is an ``RTCRtpSender`` that never encodes: it sends
   the RTP packets it is handed, keeps aiortc's RTCP machinery (sender reports,
   round-trip time from receiver reports) and reports NACK/PLI/FIR upward;

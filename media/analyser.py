@@ -44,6 +44,8 @@ class Analyser:
         self.on_face: list[Callable[[FaceSample], None]] = []
         self.worker = worker if kind == "video" else None
         self.face_samples = 0
+        self.decoded_frames = 0  # as the worker last reported (about once a second)
+        self.decoded_size: tuple[int, int] | None = None
         self._request_keyframe = request_keyframe
         self._mime_type: str | None = None
         self._stream_id: int | None = None
@@ -115,7 +117,11 @@ class Analyser:
 
     def _on_result(self, result: Result) -> None:
         kind = result.get("type")
-        if kind == "resync":
+        if kind == "stats":
+            self.decoded_frames = int(result["decoded"])
+            size = result.get("size")
+            self.decoded_size = (int(size[0]), int(size[1])) if size else None
+        elif kind == "resync":
             self._resync()
         elif kind == "face":
             self.face_samples += 1

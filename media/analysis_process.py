@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from media.analysis_worker import CLOSE, HEADER, OPEN, PACKET, PACKETS
-from media.keyframes import keyframe_detector
+from media.keyframes import frame_start_detector, keyframe_detector
 
 NICENESS = 10  # forwarding comes first when the two cores are busy
 REPORT_EVERY_S = 1.0
@@ -40,12 +40,14 @@ class FrameAssembler:
     """Whole encoded frames from the RTP packets of one stream, decodable ones only.
 
     A frame is whole when its packets run without a gap up to the packet with the marker
-    bit. It is decodable when it is a keyframe, or when it directly follows the previous
+    bit, from a packet that begins a frame or directly follows the previous whole frame.
+    It is decodable when it is a keyframe, or when it directly follows the previous
     decodable frame. After a loss nothing is passed on until a keyframe: the decoder could
     not use it anyway.
     """
 
     is_keyframe_start: Any
+    is_frame_start: Any
     depayload: Any
     synced: bool = False
     lost_sync: int = 0  # times a loss broke the chain of frames
@@ -78,9 +80,11 @@ class FrameAssembler:
             if end is None:
                 continue
             count = max((end - s) & 0xFFFF for s in packets) + 1
-            if len(packets) != count:
-                continue
             start = (end - count + 1) & 0xFFFF
+            follows = self._last_end is not None and start == (self._last_end + 1) & 0xFFFF
+            if len(packets) != count or not (
+                    follows or self.is_frame_start(packets[start].payload)):
+                continue
             del self._frames[timestamp]
             older = [ts for ts in self._frames if (timestamp - ts) & 0xFFFFFFFF < 0x80000000]
             for ts in older:  # earlier frames still missing a packet are lost for good
@@ -107,6 +111,7 @@ class StreamAnalysis:
         self.id = stream_id
         self.assembler = FrameAssembler(
             keyframe_detector(mime_type) or (lambda payload: False),
+            frame_start_detector(mime_type) or (lambda payload: True),
             lambda payload: depayload(codec, payload))
         name = {"video/vp8": "vp8", "video/h264": "h264"}.get(mime_type.lower(), "")
         self.decoder = av.CodecContext.create(name, "r") if name else None

@@ -45,6 +45,11 @@ def _vp8_frame_offset(payload: bytes) -> int | None:
     return offset if len(payload) > offset else None
 
 
+def is_vp8_frame_start(payload: bytes) -> bool:
+    """True when this VP8 RTP payload starts a frame (RFC 7741: S bit, partition 0)."""
+    return _vp8_frame_offset(payload) is not None
+
+
 def is_vp8_keyframe_start(payload: bytes) -> bool:
     """True when this VP8 RTP payload (RFC 7741) starts a keyframe."""
     offset = _vp8_frame_offset(payload)
@@ -87,6 +92,14 @@ def is_h264_keyframe_start(payload: bytes) -> bool:
             payload[1] & 0x1F in (_H264_IDR, _H264_SPS)
     return any(unit and unit[0] & 0x1F in (_H264_IDR, _H264_SPS)
                for unit in _h264_nal_units(payload))
+
+
+def is_h264_nal_start(payload: bytes) -> bool:
+    """True when this H.264 RTP payload starts a NAL unit (not an FU-A continuation). A
+    frame may span several NAL units, so this is as near as RTP gets to a frame start."""
+    if len(payload) < 1:
+        return False
+    return payload[0] & 0x1F != _H264_FU_A or (len(payload) >= 2 and bool(payload[1] & 0x80))
 
 
 class _Bits:
@@ -183,6 +196,12 @@ def keyframe_detector(mime_type: str) -> KeyframeTest | None:
     """The keyframe test for a codec's MIME type, or None if the codec has no keyframes."""
     return {"video/vp8": is_vp8_keyframe_start,
             "video/h264": is_h264_keyframe_start}.get(mime_type.lower())
+
+
+def frame_start_detector(mime_type: str) -> KeyframeTest | None:
+    """The test for a payload that may begin a frame, for a codec's MIME type, or None."""
+    return {"video/vp8": is_vp8_frame_start,
+            "video/h264": is_h264_nal_start}.get(mime_type.lower())
 
 
 def picture_size_reader(mime_type: str) -> SizeReader | None:
