@@ -8,6 +8,7 @@ is suspended" with fake time.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -106,16 +107,29 @@ class Restorable:
 
 @dataclass(frozen=True)
 class VisibilityChanged:
-    """The member's face became visible or not visible (for the chair; never a suspend)."""
+    """The member's face became visible, not visible, or unknown (None: no pictures were
+    looked at, e.g. the analysis is unavailable). For the chair; never a suspend."""
 
     pid: str
-    visible: bool
+    visible: bool | None
 
     def to_dict(self) -> dict[str, object]:
         return {"type": "visibility_changed", "pid": self.pid, "visible": self.visible}
 
 
-Event = QualityChanged | SuspendRequired | Restorable | VisibilityChanged
+@dataclass(frozen=True)
+class StillImageChanged:
+    """The member's face stopped moving altogether ("possibly a still image", a warning for
+    the chair: SKR, a still image is not presence), or moved again. Never a suspend."""
+
+    pid: str
+    still: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": "still_image_changed", "pid": self.pid, "still": self.still}
+
+
+Event = QualityChanged | SuspendRequired | Restorable | VisibilityChanged | StillImageChanged
 
 
 class _Timed(Protocol):
@@ -189,6 +203,7 @@ class _Member:
     link: _Series[LinkSample] = field(init=False)
     faces: _Series[FaceSample] = field(init=False)
     face_since: float | None = None
+    positions: _Series[FaceSample] = field(init=False)  # the liveness window's detections
     downlinks: dict[tuple[str, str], _Series[DownlinkSample]] = field(default_factory=dict)
     downlink_since: dict[tuple[str, str], float] = field(default_factory=dict)
     votes: dict[str, deque[_Finding | None]] = field(default_factory=dict)
@@ -198,6 +213,7 @@ class _Member:
     good_since: float | None = None
     suspended: bool = False
     visible: bool | None = None
+    still: bool = False
     score: int = 100
     figures: dict[str, Figure] = field(default_factory=dict)
 
@@ -212,6 +228,7 @@ class _Member:
         if kind in ("video", "link"):
             self.video = _Series(span)
             self.faces = _Series(self.rules.face_window_s)
+            self.positions = _Series(self.rules.still_window_s)
             self.face_since = None
         if kind == "link":
             self.link = _Series(span)
@@ -281,6 +298,7 @@ class EqualTermsMonitor:
                 member.link.add(sample)
             case FaceSample():
                 member.faces.add(sample)
+                member.positions.add(sample)
                 if member.face_since is None:
                     member.face_since = sample.at
             case DownlinkSample():
@@ -299,7 +317,8 @@ class EqualTermsMonitor:
             reading = self._read(member, now)
             events += self._advance(pid, member, reading, now)
             events += self._look(pid, member, now)
-            member.figures = reading.figures | {"face_visible": member.visible}
+            member.figures = reading.figures | {"face_visible": member.visible,
+                                                "still_image": member.still}
             member.score = 0 if reading.hard else round(min(reading.scores, default=100.0))
         return events
 
@@ -313,6 +332,7 @@ class EqualTermsMonitor:
             "remote": m.remote,
             "state": m.level.state,
             "visible": m.visible,
+            "still_image": m.still,
             "score": m.score,
             "suspended": m.suspended,
             "figures": dict(m.figures),
@@ -370,17 +390,45 @@ class EqualTermsMonitor:
         return held
 
     def _look(self, pid: str, m: _Member, now: float) -> list[Event]:
-        """Face presence: not visible when >= 80 % of a full 5 s of detections are negative."""
+        """Face presence: not visible when >= 80 % of a full 5 s of detections are negative,
+        unknown when there were none; and whether the face is possibly a still image."""
+        events: list[Event] = []
         window = self.rules.face_window_s
         samples = m.faces.recent(now)
-        if m.face_since is None or now - m.face_since < window or not samples:
-            return []
-        negative = sum(not self._face_counts(s) for s in samples) / len(samples)
-        visible = negative < self.rules.face_negative_share
-        if visible == m.visible:
-            return []
-        m.visible = visible
-        return [VisibilityChanged(pid, visible)]
+        if m.face_since is not None and now - m.face_since >= window:
+            visible: bool | None = None
+            if samples:
+                negative = sum(not self._face_counts(s) for s in samples) / len(samples)
+                visible = negative < self.rules.face_negative_share
+            if visible != m.visible:
+                m.visible = visible
+                events.append(VisibilityChanged(pid, visible))
+        still = self._still(m, now)
+        if still != m.still:
+            m.still = still
+            events.append(StillImageChanged(pid, still))
+        return events
+
+    def _still(self, m: _Member, now: float) -> bool:
+        """A face seen in every detection of a full liveness window, on pictures that kept
+        coming, that moved less than `still_max_movement` of its width over the window."""
+        r = self.rules
+        if m.face_since is None or now - m.face_since < r.still_window_s:
+            return False
+        samples = m.positions.recent(now)
+        # New pictures all along: no gap over four detection intervals (a frozen picture is
+        # the freeze rule's, and a busy analysis may skip a few detections).
+        times = [now - r.still_window_s, *(s.at for s in samples), now]
+        if max(b - a for a, b in itertools.pairwise(times)) > 4 / r.face_sample_hz:
+            return False
+        positions = [s.position for s in samples if self._face_counts(s)]
+        if len(positions) < len(samples) or None in positions:
+            return False
+        xs = [p[0] for p in positions if p is not None]
+        ys = [p[1] for p in positions if p is not None]
+        width = sorted(s.width_px for s in samples)[len(samples) // 2]
+        movement = max(max(xs) - min(xs), max(ys) - min(ys)) / width
+        return movement < r.still_max_movement
 
     def _face_counts(self, s: FaceSample) -> bool:
         r = self.rules

@@ -85,6 +85,14 @@ class QualityRules:
     face_window_s: float = 5.0  # MEDIA.md: raise after >= 5 s ...
     face_negative_share: float = 0.8  # ... with >= 80 % of samples negative (members read papers)
 
+    # Liveness: a face that does not move at all is "possibly a still image" to the chair (a
+    # warning, never a suspension). SKR's guidance: a still image is not presence.
+    still_window_s: float = 30.0  # judged over 30 s: people sitting still still move that long
+    # Still when the face moved less than this share of its width over the whole window. A
+    # photo with camera noise moves < 0.2 %; people sitting still (head sway SD 0.25-1 deg,
+    # quiet sitting) move 2-20 % (docs/benchmarks.md, section Liveness; bench/liveness.py).
+    still_max_movement: float = 0.01
+
 
 @dataclass(frozen=True)
 class LegalRules:

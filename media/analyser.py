@@ -138,5 +138,7 @@ class Analyser:
 
 def face_sample(result: dict[str, Any], at: float) -> FaceSample:
     """The monitor's sample from one of the worker's face results."""
+    position = result.get("position")
     return FaceSample(at=at, present=bool(result["present"]),
-                      confidence=float(result["confidence"]), width_px=int(result["width_px"]))
+                      confidence=float(result["confidence"]), width_px=int(result["width_px"]),
+                      position=(float(position[0]), float(position[1])) if position else None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from media.analysis_worker import CLOSE, HEADER, OPEN, PACKET, PACKETS
+from media.face_motion import FaceMotion
 from media.keyframes import frame_start_detector, keyframe_detector
 
 NICENESS = 10  # forwarding comes first when the two cores are busy
@@ -124,6 +125,7 @@ class StreamAnalysis:
         self.newest: Any = None
         self.next_detection = 0.0
         self.reported_losses = 0
+        self.motion = FaceMotion()
 
     def add(self, seq: int, timestamp: int, marker: bool, payload: bytes,
             out: list[dict[str, Any]]) -> None:
@@ -156,11 +158,16 @@ class StreamAnalysis:
             return
         frame, self.newest = self.newest, None
         self.next_detection = now + self.interval_s
-        result = self.detector.detect_yuv420p(frame.to_ndarray(format="yuv420p"))
+        yuv = frame.to_ndarray(format="yuv420p")
+        result = self.detector.detect_yuv420p(yuv)
+        position = None
+        if result.present and result.box is not None:
+            position = self.motion.update(yuv[: frame.height], result.box)
+        else:
+            self.motion.reset()
         out.append({"stream": self.id, "type": "face", "present": result.present,
                     "confidence": result.confidence, "width_px": result.width_px,
-                    "box": result.box, "frame_width": frame.width,
-                    "frame_height": frame.height})
+                    "box": result.box, "position": position})
 
     def report(self) -> dict[str, Any]:
         return {"stream": self.id, "type": "stats", "decoded": self.decoded,
@@ -169,7 +176,10 @@ class StreamAnalysis:
 
 def serve(settings: dict[str, Any], stdin: Any, stdout: Any) -> None:
     """The worker's loop: read messages, decode, detect on schedule, write results."""
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ["OMP_NUM_THREADS"] = "1"  # one core's worth at most: the other forwards
+    import cv2
+
+    cv2.setNumThreads(1)
     from media.face_detector import FaceDetector
 
     detector = FaceDetector(min_confidence=settings["face_min_confidence"],

@@ -7,6 +7,8 @@ calls `tick` and keeps the events with the time they came out.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,6 +18,7 @@ from compliance.monitor import (
     Event,
     QualityChanged,
     Restorable,
+    StillImageChanged,
     SuspendRequired,
     VisibilityChanged,
 )
@@ -54,6 +57,9 @@ class Member:
     camera_on: bool = True
     sends_video: bool = True
     face: tuple[bool, float, int] = FACE  # what the detector sees: present, confidence, width
+    # where the face is at a time (sub-pixel, native px); None: the analysis gives no position
+    face_at: Callable[[float], tuple[float, float]] | None = None
+    pictures: bool = True  # new pictures keep coming for the detector (not frozen)
     video_gaps: list[tuple[float, float]] = field(default_factory=list)
     audio_gaps: list[tuple[float, float]] = field(default_factory=list)
     downlink_freezes: list[tuple[float, float]] = field(default_factory=list)  # (reported, s)
@@ -93,8 +99,9 @@ class Member:
                     live=self.camera_on,
                 )
             )
-        if at % 0.5 == 0:  # the face detector runs at 2 Hz
-            out.append(FaceSample(at, *self.face))
+        if at % 0.5 == 0 and self.pictures:  # the face detector runs at 2 Hz, on new pictures
+            position = self.face_at(at) if self.face_at and self.face[0] else None
+            out.append(FaceSample(at, *self.face, position=position))
         reported = [s for t, s in self.downlink_freezes if t <= at]
         out.append(
             DownlinkSample(
@@ -419,6 +426,77 @@ def test_unsure_or_small_face_does_not_count(
     assert len(meeting.times(VisibilityChanged, visible=False)) == 1
 
 
+# ---- liveness: a live person, not a picture of one (a warning, never a suspend) ----
+
+
+def photo(at: float) -> tuple[float, float]:
+    """A photo propped in front of the camera: camera noise moves it by ~0.1 px."""
+    return 300 + 0.05 * math.sin(7 * at), 100 + 0.05 * math.cos(5 * at)
+
+
+def sitting_still(at: float) -> tuple[float, float]:
+    """A person sitting still, reading: the head sways about 3 px (2.5 % of 120 px) slowly."""
+    return 300 + 3 * math.sin(at / 4), 100 + 1.5 * math.sin(at / 3)
+
+
+def test_a_face_that_never_moves_is_possibly_a_still_image_and_nothing_more() -> None:
+    m = Meeting()
+    m.join("anna").face_at = photo
+    m.run_until(40.0)
+    assert m.times(StillImageChanged, still=True) == [30.5]  # a full 30 s from the first look
+    assert m.monitor.state("anna")["still_image"] is True
+    assert m.monitor.state("anna")["figures"]["still_image"] is True
+    assert m.times(SuspendRequired) == [] and m.times(QualityChanged) == []
+    assert m.monitor.state("anna")["state"] == "ok"
+
+
+def test_a_person_sitting_still_is_not_a_still_image() -> None:
+    m = Meeting()
+    m.join("anna").face_at = sitting_still
+    m.run_until(120.0)
+    assert m.times(StillImageChanged) == []
+
+
+def test_the_warning_clears_as_soon_as_the_face_moves() -> None:
+    m = Meeting()
+    anna = m.join("anna")
+    anna.face_at = photo
+    m.run_until(40.0)
+    anna.face_at = lambda at: (photo(at)[0] + 4.0, photo(at)[1])  # the head turns a little
+    m.run_until(45.0)
+    assert m.times(StillImageChanged) == [30.5, 40.5]
+    assert m.times(StillImageChanged, still=False) == [40.5]
+
+
+def test_no_new_pictures_or_a_lost_face_is_not_evidence_of_a_still_image() -> None:
+    m = Meeting()
+    anna = m.join("anna")
+    anna.face_at = photo
+    m.run_until(20.0)
+    anna.pictures = False  # a frozen camera: the freeze rule judges it, not liveness
+    m.run_until(50.0)
+    anna.pictures = True
+    m.run_until(60.0)
+    anna.face = NO_FACE  # one detection without the face spoils the window
+    m.run_until(60.5)
+    anna.face = FACE
+    m.run_until(85.0)
+    assert m.times(StillImageChanged) == []
+    m.run_until(92.0)
+    assert m.times(StillImageChanged, still=True) == [90.5]  # 30 s after the faceless look
+
+
+def test_unknown_visibility_when_no_picture_was_looked_at() -> None:
+    m = Meeting()
+    anna = m.join("anna")
+    m.run_until(10.0)
+    anna.pictures = False  # e.g. the analysis worker is down: nobody is blamed
+    m.run_until(20.0)
+    assert m.times(VisibilityChanged) == [5.5, 15.0]  # 5 s after the last look
+    assert m.monitor.state("anna")["visible"] is None
+    assert m.times(SuspendRequired) == [] and m.times(QualityChanged) == []
+
+
 # ---- what the server reads ----
 
 
@@ -436,6 +514,7 @@ def test_snapshot_gives_state_score_and_figures_as_json(meeting: Meeting) -> Non
         "video_loss_pct": 0.0,
         "audio_level_dbov": -30,
         "face_visible": True,
+        "still_image": False,
     }
     assert 0 < anna["score"] < 100  # type: ignore[operator]
 
