@@ -1,7 +1,7 @@
 // Kvorum: the chair's (ordförande) and the secretary's dashboard on top of the member page.
 // meeting.js imports this module when `welcome.dashboard` is true and calls startDashboard(api),
 // api = {state, send, on(fn), tileFor(id)}. Everything shown comes from the server's
-// `meeting-state`, `quality`, `suspend-required` and `error` messages (docs/protocol.md);
+// `meeting-state`, `quality`, `analysis`, `suspend-required` and `error` messages (docs/protocol.md);
 // every button sends one chair command and waits for the next `meeting-state`.
 
 const PRESENCE = {
@@ -191,8 +191,13 @@ class Dashboard {
     this.lobbySection.append(this.lobbyList);
 
     this.peopleBody = el('tbody');
+    // shown while the analysis worker is down: faces are not checked, nobody is blamed for it
+    this.analysisNote = el('p', { class: 'q-also analysis-note', role: 'status', hidden: true },
+      'Bildanalysen är inte tillgänglig just nu: ansikten kontrolleras inte. ',
+      'Ingen deltagare påverkas. ',
+      el('small', { lang: 'en' }, 'Analysis unavailable: faces are not checked; no member is affected.'));
     this.peopleSection = el('section', { class: 'people card' },
-      el('h2', {}, bi('Deltagare och upprop', 'People and roll call')),
+      el('h2', {}, bi('Deltagare och upprop', 'People and roll call')), this.analysisNote,
       el('div', { class: 'table-wrap' },
         el('table', { class: 'people-table' },
           el('thead', {}, el('tr', {},
@@ -219,7 +224,13 @@ class Dashboard {
         if (message.phase === 'suspended' || message.phase === 'closed') this.pendingSuspend = null;
         this.render();
         break;
+      case 'analysis':
+        this.analysisNote.hidden = message.available !== false;
+        break;
       case 'quality':
+        if ('analysis_available' in message) {
+          this.analysisNote.hidden = message.analysis_available !== false;
+        }
         this.quality.clear();
         for (const row of message.participants || []) {
           const seen = row.person_id && this.quality.get(row.person_id);
@@ -640,6 +651,8 @@ class Dashboard {
         el('span', { class: `q-badge q-${state}` }, el('span', { class: 'q-dot', 'aria-hidden': 'true' }), sv),
         el('small', { lang: 'en', class: 'q-en' }, en),
         q && q.visible === false && q.state !== 'ok' ? el('div', { class: 'q-also' }, 'syns inte') : null,
+        q && q.still_image ? el('div', { class: 'q-also', title: 'possibly a still image' },
+          'Möjligen en stillbild: ansiktet har inte rört sig alls') : null,
         this.recovering(q) ? el('div', { class: 'q-also' },
           `Återhämtar sig: ${nf(0).format(this.hysteresis || 5)} s god kvalitet krävs`) : null,
         reason ? el('div', { class: 'q-reason', title: reason.text }, reason.short) : null,
@@ -666,8 +679,9 @@ class Dashboard {
     const loss = Math.max(f.audio_loss_pct ?? -1, f.video_loss_pct ?? -1);
     add('förlust', loss >= 0 ? `${fmt(loss, 1)} %` : '–', grade(loss, 2, 6, 1));
     add('höjd', typeof f.height === 'number' ? `${f.height} px` : '–', grade(f.height, 240, 144, -1));
-    add('ansikte', f.face_visible === true ? 'ja' : f.face_visible === false ? 'nej' : '–',
-      f.face_visible === false ? 'bad' : '');
+    add('ansikte', f.still_image ? 'stillbild?' : f.face_visible === true ? 'ja'
+      : f.face_visible === false ? 'nej' : '–',
+    f.face_visible === false ? 'bad' : f.still_image ? 'warn' : '');
     const level = f.audio_level_dbov;
     const meter = el('span', { class: 'level' }, el('span', {
       class: 'level-fill', style: `width:${levelPercent(level)}%`,
