@@ -91,7 +91,7 @@ class QualityRules:
     # Still when the face moved less than this share of its width over the whole window. A
     # photo with camera noise moves < 0.2 %; people sitting still (head sway SD 0.25-1 deg,
     # quiet sitting) move 2-20 % (docs/benchmarks.md, section Liveness; bench/liveness.py).
-    still_max_movement: float = 0.01
+    still_max_movement: float = 0.006
 
 
 @dataclass(frozen=True)
