@@ -55,6 +55,8 @@ class Producer:
         self.consumers: set[Consumer] = set()
         self.analyser = Analyser(self.kind, rules, worker, self.request_keyframe)
         self.ssrc: int | None = None
+        self.payload_type: int | None = None  # of the media now arriving (after RTX)
+        self.codec_name: str | None = None  # "VP8", "H264", "OPUS", ...
         self.closed = False
         self._receiver = transceiver.receiver
         self._meter = meter
@@ -87,6 +89,8 @@ class Producer:
         if not packet.payload:  # padding for bandwidth probing: nothing to forward
             return False
         self.ssrc = packet.ssrc
+        if packet.payload_type != self.payload_type:
+            self._codec_changed(packet.payload_type, codec)
         if self.consumers:
             detect = self._keyframe_tests.get(packet.payload_type, False)
             if detect is False:  # once per payload type, not once per packet
@@ -107,6 +111,13 @@ class Producer:
             self._meter.record(0, 0)
         self.analyser.on_packet(packet, codec.mimeType, time.monotonic())  # type: ignore[attr-defined]
         return False
+
+    def _codec_changed(self, payload_type: int, codec: object) -> None:
+        """The publisher (re)started or switched codec: subscribers start over at a keyframe."""
+        self.payload_type = payload_type
+        self.codec_name = codec.name.upper()  # type: ignore[attr-defined]
+        for consumer in self.consumers:
+            consumer.restart()
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most once per PLI_INTERVAL_S."""

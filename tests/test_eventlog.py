@@ -23,7 +23,52 @@ ONE_OF_EACH: list[ev.Event] = [
     ev.PersonAdded(at=T, person_id="p", name="Åsa Öberg", role="ersättare", party="C",
                    substitute_order=2, email="asa@example.se"),
     ev.MeetingCreated(at=T, meeting_id="mt1", committee_id="c1", date="2026-03-10", time="18:00",
-                      place="Rådhuset", agenda=("Val av justerare", "Budget")),
+                      place="Rådhuset", agenda=("Val av justerare", "Budget"), profile="reform"),
+    ev.ProfileChosen(at=T, profile_id="seed-half", by="sec"),
+    ev.AgendaItemAdded(at=T, item_id="3", title="Bygglov", kind="decision", draft="Bevilja",
+                       position=1, by=""),
+    ev.AgendaItemChanged(at=T, item_id="3", title="Bygglov kv. Ek", kind="election", draft="",
+                         by="sec"),
+    ev.AgendaItemMoved(at=T, item_id="3", position=0, by="sec"),
+    ev.AgendaItemRemoved(at=T, item_id="3", by="sec"),
+    ev.ItemOpened(at=T, item_id="1", by="chair"),
+    ev.FloorRequested(at=T, item_id="1", person_id="p", by="p", reply=True),
+    ev.ReplyAllowed(at=T, item_id="1", person_id="p", by="chair"),
+    ev.FloorWithdrawn(at=T, item_id="1", person_id="p", by="p"),
+    ev.FloorGiven(at=T, item_id="1", person_id="p", by="chair"),
+    ev.ProposalMade(at=T, item_id="1", proposal_id="1.1", text="Bifall", author="", by="chair",
+                    draft=True),
+    ev.ProposalWithdrawn(at=T, item_id="1", proposal_id="1.1", by="chair"),
+    ev.DeliberationEnded(at=T, item_id="1", by="chair"),
+    ev.DeliberationReopened(at=T, item_id="1", by="chair"),
+    ev.EqualTermsConfirmed(at=T, item_id="1", by="chair", ok=False,
+                           interruptions=({"person_id": "p", "what": "link_failed", "at": T},)),
+    ev.PropositionOrderSet(at=T, item_id="1", order=("1.1", "1.2"), by="chair"),
+    ev.QuestionPut(at=T, item_id="1", round=1, stage="main", ja="1.1", nej="1.2", finding="1.1",
+                   by="chair", window_s=30.0, closes_at=T),
+    ev.VoteRequested(at=T, item_id="1", round=1, person_id="p", by="p"),
+    ev.VoteStarted(at=T, item_id="1", vote_id="1.v1", round=1, ja="1.1", nej="1.2",
+                   kind="election", secret=False, voters=("p", "chair"), by="chair"),
+    ev.VoteCast(at=T, vote_id="1.v1", person_id="p", choice="avstår", by="p"),
+    ev.VoteClosed(at=T, vote_id="1.v1", by="chair", votes={"p": "avstår", "chair": "ja"},
+                  tally={"ja": 1, "nej": 0, "avstår": 1}, result="ja", winner="1.1",
+                  tie_break="lot", draw={"value": 0.25, "rule": "ja < 0,5"},
+                  links={"p": {"state": "ok", "fps": 15.0}}),
+    ev.VoteVoided(at=T, vote_id="1.v1", code="vote_void_link_failed", person_ids=("p",),
+                  message_sv="Ogiltig", message_en="Void"),
+    ev.RoundDecided(at=T, item_id="1", round=1, winner="1.2", method="vote", vote_id="1.v1",
+                    by="chair"),
+    ev.DecisionRecorded(at=T, item_id="1", proposal_id="1.1", text="Bifall", method="vote",
+                        vote_id="1.v1", by="chair", deciding=("p", "chair"),
+                        quorum={"members": 3, "present": 2, "required": 2, "quorate": True},
+                        profile="today", links={"p": {"state": "ok"}}),
+    ev.ReservationMade(at=T, item_id="1", person_id="p", by="p", reason=""),
+    ev.ReservationReasonGiven(at=T, item_id="1", person_id="p", by="p", reason="För dyrt"),
+    ev.JavDeclared(at=T, item_id="1", person_id="p", by="chair", reason="släkt"),
+    ev.ItemClosed(at=T, item_id="1", by="chair", tabled=True, reason="sluten omröstning",
+                  returned=("p",), released=("s1",)),
+    ev.Adjourned(at=T, by="chair", groups=(("S", "V"), ("M",)), reason="gruppöverläggning"),
+    ev.AdjournmentEnded(at=T, by="chair"),
     ev.InvitationIssued(at=T, invitation_id="i1", person_id="p"),
     ev.InvitationRevoked(at=T, invitation_id="i1", reason="vidarebefordrad"),
     ev.RemoteRequested(at=T, person_id="p", mode="attending-only", late=True, reason="riskgrupp"),
@@ -136,6 +181,7 @@ def test_migrations_run_once_and_reopening_is_idempotent(tmp_path: Path) -> None
 def test_partly_migrated_file_gets_only_the_missing_steps(tmp_path: Path) -> None:
     path = tmp_path / "log.db"
     db = sqlite3.connect(path, isolation_level=None)
+    assert isinstance(MIGRATIONS[0], str)
     db.execute(MIGRATIONS[0])
     db.execute("PRAGMA user_version = 1")
     db.close()
@@ -145,7 +191,8 @@ def test_partly_migrated_file_gets_only_the_missing_steps(tmp_path: Path) -> Non
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     triggers = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
-    assert sorted(triggers) == [("events_no_delete",), ("events_no_update",)]
+    assert sorted(triggers) == [("events_hash_required",), ("events_no_delete",),
+                                ("events_no_update",)]
 
 
 def test_stored_events_cannot_be_updated_or_deleted(tmp_path: Path) -> None:
