@@ -171,9 +171,10 @@ async def _video_analyser(server: Any, participant: SyntheticParticipant) -> Any
     raise AssertionError("no video producer")
 
 
-async def test_the_worker_decodes_each_stream_once_at_the_size_rtp_announced(server):
+@pytest.mark.parametrize("codec", ["VP8", "H264"])
+async def test_the_worker_decodes_each_stream_once_at_the_size_rtp_announced(server, codec):
     member = SyntheticParticipant(server.base_url, "open", "Anna", mark=1, decode=False,
-                                  video_size=(480, 270), fps=15)
+                                  video_size=(480, 270), fps=15, codec=codec)
     try:
         await member.join()
         analyser = await _video_analyser(server, member)
