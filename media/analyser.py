@@ -79,9 +79,11 @@ class Analyser:
                 self._ask_for_keyframe(now)
                 return
             self._waiting_for_keyframe = False
-        self._batch.append(PACKET.pack(packet.sequence_number, packet.timestamp,
-                                       packet.marker, len(payload)) + payload)
-        if packet.marker or len(self._batch) >= MAX_BATCH_PACKETS:
+        batch = self._batch
+        batch.append(PACKET.pack(packet.sequence_number, packet.timestamp, packet.marker,
+                                 len(payload)))
+        batch.append(payload)  # joined once per frame, in the worker's send
+        if packet.marker or len(batch) >= 2 * MAX_BATCH_PACKETS:
             self._flush()
 
     def _start_codec(self, mime_type: str) -> None:

@@ -18,12 +18,21 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import av
+from aiortc.codecs import depayload
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+
 from media.analysis_worker import CLOSE, HEADER, OPEN, PACKET, PACKETS
 from media.face_motion import FaceMotion
 from media.keyframes import frame_start_detector, keyframe_detector
 
 NICENESS = 10  # forwarding comes first when the two cores are busy
 REPORT_EVERY_S = 1.0
+# The face detector may use this much CPU in all (cores). With many streams each is then
+# looked at less often than face_sample_hz: about 1.3-2 times a second at 15 streams on
+# this project's machine (docs/benchmarks.md). The rules count shares of detections and
+# allow gaps of four intervals, so a lower rate weakens no rule.
+DETECTION_BUDGET_CORES = 0.2
 
 
 @dataclass
@@ -103,11 +112,7 @@ class FrameAssembler:
 class StreamAnalysis:
     """One video stream in the worker: frames in, decoded pictures, detections out."""
 
-    def __init__(self, stream_id: int, mime_type: str, detector: Any, interval_s: float) -> None:
-        import av
-        from aiortc.codecs import depayload
-        from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-
+    def __init__(self, stream_id: int, mime_type: str, detector: Any) -> None:
         codec = RTCRtpCodecParameters(mimeType=mime_type, clockRate=90_000)
         self.id = stream_id
         self.assembler = FrameAssembler(
@@ -119,7 +124,6 @@ class StreamAnalysis:
         if self.decoder is not None:
             self.decoder.thread_count = 1
         self.detector = detector
-        self.interval_s = interval_s
         self.decoded = 0
         self.size: tuple[int, int] | None = None
         self.newest: Any = None
@@ -148,16 +152,14 @@ class StreamAnalysis:
 
     @staticmethod
     def _packet(data: bytes) -> Any:
-        import av
-
         return av.Packet(data)
 
-    def detect_due(self, now: float, out: list[dict[str, Any]]) -> None:
+    def detect_due(self, now: float, interval_s: float, out: list[dict[str, Any]]) -> bool:
         """Look for a face in the newest picture, if there is a new one and it is time."""
         if self.newest is None or now < self.next_detection:
-            return
+            return False
         frame, self.newest = self.newest, None
-        self.next_detection = now + self.interval_s
+        self.next_detection = now + interval_s
         yuv = frame.to_ndarray(format="yuv420p")
         result = self.detector.detect_yuv420p(yuv)
         position = None
@@ -168,6 +170,7 @@ class StreamAnalysis:
         out.append({"stream": self.id, "type": "face", "present": result.present,
                     "confidence": result.confidence, "width_px": result.width_px,
                     "box": result.box, "position": position})
+        return True
 
     def report(self) -> dict[str, Any]:
         return {"stream": self.id, "type": "stats", "decoded": self.decoded,
@@ -184,7 +187,8 @@ def serve(settings: dict[str, Any], stdin: Any, stdout: Any) -> None:
 
     detector = FaceDetector(min_confidence=settings["face_min_confidence"],
                             min_width_px=int(settings["face_min_width_px"]))
-    interval_s = 1.0 / settings["face_sample_hz"]
+    shortest_interval_s = 1.0 / settings["face_sample_hz"]
+    detection_cpu_s = 0.01  # a running mean of what one detection costs
     streams: dict[int, StreamAnalysis] = {}
     selector = selectors.DefaultSelector()
     selector.register(stdin, selectors.EVENT_READ)
@@ -214,8 +218,7 @@ def serve(settings: dict[str, Any], stdin: Any, stdout: Any) -> None:
             body = bytes(buffer[HEADER.size : HEADER.size + length])
             del buffer[: HEADER.size + length]
             if kind == OPEN:
-                streams[stream_id] = StreamAnalysis(stream_id, body.decode(), detector,
-                                                    interval_s)
+                streams[stream_id] = StreamAnalysis(stream_id, body.decode(), detector)
             elif kind == CLOSE:
                 streams.pop(stream_id, None)
             elif kind == PACKETS and stream_id in streams:
@@ -227,8 +230,12 @@ def serve(settings: dict[str, Any], stdin: Any, stdout: Any) -> None:
                     stream.add(seq, timestamp, bool(marker), body[offset : offset + size], out)
                     offset += size
         now = time.monotonic()
+        interval_s = max(shortest_interval_s,
+                         len(streams) * detection_cpu_s / DETECTION_BUDGET_CORES)
         for stream in streams.values():
-            stream.detect_due(now, out)
+            started = time.process_time()
+            if stream.detect_due(now, interval_s, out):
+                detection_cpu_s += (time.process_time() - started - detection_cpu_s) / 16
         if now >= next_report:
             next_report = now + REPORT_EVERY_S
             out += [s.report() for s in streams.values()]

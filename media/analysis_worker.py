@@ -109,8 +109,9 @@ class AnalysisWorker:
             self._write(CLOSE, stream_id, b"")
 
     def send(self, stream_id: int, packets: list[bytes]) -> bool:
-        """Write one frame's packets (PACKET records); False when dropped (worker down or
-        behind): the stream must then resynchronise at a keyframe."""
+        """Write one frame's packets (each a PACKET header followed by its payload); False
+        when dropped (worker down or behind): the stream must then resynchronise at a
+        keyframe."""
         if not self.available or self._process is None:
             return False
         stdin = self._process.stdin

@@ -160,6 +160,15 @@ def test_after_a_loss_nothing_is_passed_on_until_the_next_keyframe():
 # -- the worker, end to end through a server -----------------------------------------------
 
 
+async def wait_until(condition: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
 async def _video_analyser(server: Any, participant: SyntheticParticipant) -> Any:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -172,18 +181,22 @@ async def _video_analyser(server: Any, participant: SyntheticParticipant) -> Any
 
 
 @pytest.mark.parametrize("codec", ["VP8", "H264"])
-async def test_the_worker_decodes_each_stream_once_at_the_size_rtp_announced(server, codec):
+async def test_the_worker_decodes_every_frame_at_the_size_rtp_announced(server, codec):
     member = SyntheticParticipant(server.base_url, "open", "Anna", mark=1, decode=False,
                                   video_size=(480, 270), fps=15, codec=codec)
     try:
         await member.join()
         analyser = await _video_analyser(server, member)
-        await asyncio.sleep(4.0)
-        assert analyser.decoded_size == (480, 270), "the worker decoded nothing"
+        # The worker runs at a lower priority: on a busy machine it may start late.
+        assert await wait_until(lambda: analyser.decoded_frames > 30, timeout=30), \
+            "the worker decoded nothing"
+        assert analyser.decoded_size == (480, 270)
         sample = analyser.sample(time.monotonic())
         assert sample.height == 270
-        # What arrived was decoded (the worker reports about once a second).
-        assert analyser.stats.frames - 20 <= analyser.decoded_frames <= analyser.stats.frames
+        # Every frame that arrived is decoded (the worker reports about once a second).
+        arrived = analyser.stats.frames
+        assert await wait_until(lambda: analyser.decoded_frames >= arrived, timeout=30)
+        assert analyser.decoded_frames <= analyser.stats.frames
         assert 13 <= sample.frames_per_second <= 17
         # The forwarding process itself decodes nothing: aiortc's receive pipeline is idle.
         receiver = server.rooms.get("open").router.peers[member.id].producers["video"] \
@@ -216,13 +229,11 @@ async def test_killing_the_analysis_worker_never_stops_forwarding_nor_blames_a_m
         assert from_member.frames >= frames_before + 15, "forwarding stopped with the worker"
 
         up = await next_message(chair, lambda m: m == {"type": "analysis", "available": True},
-                                timeout=20, since=since)
+                                timeout=60, since=since)
         assert up, "the analysis worker was not restarted"
         assert worker.pid not in (None, old_pid) and worker.restarts == 1
-        deadline = time.monotonic() + 10
-        while analyser.face_samples <= seen_before + 2 and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        assert analyser.face_samples > seen_before + 2, "no face detections after the restart"
+        assert await wait_until(lambda: analyser.face_samples > seen_before + 2, timeout=30), \
+            "no face detections after the restart"
         assert not [m for m in chair.messages[since:] if m["type"] == "suspend-required"]
         assert server.service.meeting("demo").phase == "open"
         assert not server.service.meeting("demo").present["led1"].link_failed
