@@ -30,6 +30,7 @@ from compliance.events import (
     ELECTED_ROLES,
     REMOTE_MODES,
     ROLE_EN,
+    ROLES,
     PersonAdded,
     RemoteMode,
     RemoteRequested,
@@ -418,7 +419,8 @@ class SecretaryApi:
         return {"id": committee_id, "name": state.committee.name,
                 "party_order": list(state.committee.party_order),
                 "people": [person_view(p) for p in state.people.values()],
-                "meetings": [meeting_brief(mid, s) for mid, s in self._meetings_of(committee_id)]}
+                "meetings": [meeting_brief(mid, s) for mid, s in self._meetings_of(committee_id)],
+                "roles": [{"role": r, "role_en": ROLE_EN[r]} for r in ROLES]}
 
     # -- committees and rosters (admin key) --
 
@@ -731,10 +733,9 @@ class SecretaryApi:
     def _record(self, meeting_id: str) -> tuple[Minutes, Evidence]:
         """The minutes and evidence, rendered from the log as stored now, with the verdict on
         the whole log's hash chain."""
-        log = self.service.log
-        stored = log.stored(self.service.committee_of(meeting_id) or "") + log.stored(meeting_id)
+        stored = self.service.stored_events(meeting_id)
         rules = self.service.profile.legal
-        evidence = build_evidence(stored, verify_chain(log.chain_rows()), rules)
+        evidence = build_evidence(stored, verify_chain(self.service.log.chain_rows()), rules)
         minutes = build_minutes([s.event for s in stored], rules, evidence)
         return minutes, evidence
 

@@ -43,11 +43,19 @@ async def index(request: web.Request) -> web.StreamResponse:
     return await _page("index.html")
 
 
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """Browsers ask for /favicon.ico on every page; the pages link the same SVG."""
+    return web.FileResponse(WEB_DIR / "favicon.svg", headers={
+        "Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"})
+
+
 REFUSAL_PAGE = """<!doctype html>
 <html lang="sv"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Kvorum – ingen åtkomst</title><link rel="stylesheet" href="/static/style.css"></head>
-<body class="page"><header class="bar"><strong>Kvorum</strong></header>
+<title>Kvorum – ingen åtkomst</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/style.css"></head>
+<body class="page"><header class="bar"><span class="brand">Kvorum</span></header>
 <main class="narrow"><h1>Ingen åtkomst</h1><p>{sv}</p><p class="muted" lang="en">{en}</p>
 <p>Kontakta nämndens sekreterare om du behöver en ny länk.</p></main></body></html>"""
 
@@ -187,6 +195,7 @@ def create_app(
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/m/{meeting_id}", meeting_page)
     app.router.add_get("/ws", websocket_handler)
     app.router.add_get("/check", check_page)

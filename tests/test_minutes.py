@@ -403,3 +403,21 @@ def test_evidence_appendix_shows_the_chain_verdict_and_the_anchor(minutes: Minut
         assert "Bilaga: Bevis för besluten" in text
         assert verdict.message_sv in text
         assert rows[-1].hash in text
+
+
+def test_a_secret_ballot_shows_the_totals_and_no_one_s_vote() -> None:
+    m = Meeting(profile="reform")  # remote members: the ballots are counted outside Kvorum
+    m.do(agenda.change_item, "1", by="sec", kind="election")
+    ids = m.to_proposition("m5")
+    m.put(ids)
+    m.do(proposals.request_vote, "m6", by="m6")
+    m.do(votes.start_vote, by="chair", secret=True)
+    m.do(votes.close_vote, by="chair", tally={"ja": 5, "nej": 3, "avstår": 0})
+    (vote,) = build_minutes(m.events).items[0].votes
+    assert vote.secret and vote.ballots == ()
+    assert vote.question.startswith("Sluten omröstning; valsedlarna lämnades och räknades "
+                                    "utanför Kvorum.")
+    assert vote.result == "Med 5 ja-röster mot 3 nej-röster har nämnden beslutat enligt " \
+        "förslaget till beslut."
+    text = html_text(render_html(build_minutes(m.events)))
+    assert "Ja 5, Nej 3, Avstår 0." in text and "Person m5 (S), på distans" not in text

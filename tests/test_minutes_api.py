@@ -10,8 +10,9 @@ import sqlite3
 import aiohttp
 import docx
 
+from compliance.minutes import date_sv
 from server.demo import DEMO_MEETING
-from tests.test_api import Client, token_of
+from tests.test_api import Client, new_meeting, token_of
 from tests.test_minutes import docx_text, html_text
 
 
@@ -26,6 +27,7 @@ async def hold_a_short_meeting(server) -> None:  # type: ignore[no-untyped-def]
 
 
 async def test_minutes_html_docx_and_evidence_are_rendered_from_the_log(server):
+    await new_meeting(server, "later", days_ahead=40)  # the committee's other meeting...
     await hold_a_short_meeting(server)
     api = Client(server)
     base = f"/api/meetings/{DEMO_MEETING}"
@@ -36,6 +38,11 @@ async def test_minutes_html_docx_and_evidence_are_rendered_from_the_log(server):
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     text = html_text(html)
     assert "Demonämnden" in text and "Beslutande" in text
+    demo = server.service.meeting(DEMO_MEETING).meeting
+    assert f"{demo.place}, {date_sv(demo.date)}" in text  # ...is not mixed in
+    other = server.service.meeting("later").meeting
+    assert date_sv(other.date) not in text
+    assert f"inte behandlades: {', '.join(demo.agenda)}." in text
     assert "Karin Lind (M), ledamot, deltar på distans" in text
     assert "Händelseloggens hashkedja är obruten" in text
 
