@@ -5,7 +5,7 @@ SETTINGS``: RTP packets come in on stdin (see the message formats there), result
 stdout as JSON lines. One thread: decoding every frame of a stream is needed anyway (each
 frame refers to the one before), and the face detector runs on the newest decoded frame of a
 stream at most ``face_sample_hz`` times a second; when the worker is short of time it skips
-detections, never frames. The process runs at a lower CPU priority than the forwarding one.
+detections, never frames. It is started at a lower CPU priority than the forwarding process.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from media.analysis_worker import CLOSE, HEADER, OPEN, PACKET, PACKETS
 from media.face_motion import FaceMotion
 from media.keyframes import frame_start_detector, keyframe_detector
 
-NICENESS = 10  # forwarding comes first when the two cores are busy
 REPORT_EVERY_S = 1.0
 # The face detector may use this much CPU in all (cores). With many streams each is then
 # looked at less often than face_sample_hz: about 1.3-2 times a second at 15 streams on
@@ -243,10 +242,6 @@ def serve(settings: dict[str, Any], stdin: Any, stdout: Any) -> None:
 
 
 def main() -> None:
-    try:
-        os.nice(NICENESS)
-    except OSError:
-        pass
     serve(json.loads(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
 import struct
 import sys
 from collections.abc import Callable
@@ -36,6 +37,9 @@ PACKET = struct.Struct("!HIBH")
 MAX_BACKLOG_BYTES = 4_000_000
 RESTART_DELAY_S = 0.5
 START_TIMEOUT_S = 60.0  # the first start imports the codecs and the detector
+# The worker runs at a lower CPU priority from its first instruction (its imports take a
+# second or more of CPU): forwarding comes first when the cores are busy.
+NICENESS = 10
 
 Result = dict[str, Any]
 
@@ -146,8 +150,10 @@ class AnalysisWorker:
             await asyncio.sleep(self.restart_delay_s)
 
     async def _run_once(self) -> None:
+        nice = shutil.which("nice")
+        command = [sys.executable, "-m", "media.analysis_process", json.dumps(self.settings)]
         self._process = process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "media.analysis_process", json.dumps(self.settings),
+            *([nice, "-n", str(NICENESS)] if nice else []), *command,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         assert process.stdout is not None
         try:

@@ -78,11 +78,15 @@ class VideoStreamStats:
         self.packets = _PacketCounters(clock_rate)
         # The W3C freeze definition averages the last 30 frame intervals: 31 arrivals.
         self.frame_arrivals: deque[float] = deque(maxlen=rules.freeze_average_frames + 1)
+        # Each recent frame's capture time in seconds (its RTP timestamp, unwrapped).
+        self.frame_media_times: deque[float] = deque(maxlen=RATE_INTERVALS + 1)
+        self.clock_rate = clock_rate
         self.frames = 0
         self.width: int | None = None
         self.height: int | None = None
         self.live = True
         self._timestamp: int | None = None  # of the newest frame begun
+        self._media_time = 0.0  # its timestamp in seconds, unwrapped
         self._open = False  # that frame's marker bit has not arrived yet
 
     def on_packet(self, packet: RtpPacket, now: float) -> None:
@@ -91,6 +95,8 @@ class VideoStreamStats:
         if self._timestamp is None or 0 < (timestamp - self._timestamp) & 0xFFFFFFFF < 1 << 31:
             if self._open:  # the previous frame's marker packet was lost: it ended anyway
                 self._frame_done(now)
+            if self._timestamp is not None:
+                self._media_time += ((timestamp - self._timestamp) & 0xFFFFFFFF) / self.clock_rate
             self._timestamp, self._open = timestamp, True
         if packet.marker and self._open and timestamp == self._timestamp:
             self._frame_done(now)  # the last packet of the frame
@@ -103,14 +109,17 @@ class VideoStreamStats:
     def _frame_done(self, now: float) -> None:
         self.frames += 1
         self.frame_arrivals.append(now)
+        self.frame_media_times.append(self._media_time)
 
     def frame_rate(self) -> float:
-        """Frames per second while frames flow: the mean of the recent frame intervals,
-        leaving out any interval long enough to be a freeze (the profile's W3C limit,
-        max(3 x median, median + 150 ms)), which the freeze rule judges instead. So a
-        short gap is not counted twice, and a steady low rate still shows as low."""
-        arrivals = list(self.frame_arrivals)[-(RATE_INTERVALS + 1):]
-        intervals = [b - a for a, b in itertools.pairwise(arrivals)]
+        """Frames per second of the picture that arrives: the mean interval between the
+        capture times (RTP timestamps) of the recent frames that arrived, so frames lost on
+        the way count as missing and a burst after a stall counts as what it is. An interval
+        long enough to be a freeze (the profile's W3C limit, max(3 x median, median +
+        150 ms)) is left out: the freeze rule judges it, and a steady low rate still shows
+        as low."""
+        times = self.frame_media_times
+        intervals = [b - a for a, b in itertools.pairwise(times)]
         if not intervals:
             return 0.0
         median = sorted(intervals)[len(intervals) // 2]

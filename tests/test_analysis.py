@@ -212,7 +212,7 @@ async def test_killing_the_analysis_worker_never_stops_forwarding_nor_blames_a_m
                                            video_clip=face_clip())
     try:
         visible = await next_message(
-            chair, lambda m: (quality_of(m, "led1") or {}).get("visible") is True, timeout=15)
+            chair, lambda m: (quality_of(m, "led1") or {}).get("visible") is True, timeout=45)
         assert visible, "the astronaut's face was never seen"
         analyser = await _video_analyser(server, member)
         worker = analyser.worker
