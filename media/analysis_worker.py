@@ -36,7 +36,7 @@ PACKET = struct.Struct("!HIBH")
 # A worker that falls this far behind (about 2 s of 15 HD streams) drops frames instead.
 MAX_BACKLOG_BYTES = 4_000_000
 RESTART_DELAY_S = 0.5
-START_TIMEOUT_S = 60.0  # the first start imports the codecs and the detector
+START_TIMEOUT_S = 60.0  # the first start imports the codecs and the detector: wait this long
 # The worker runs at a lower CPU priority from its first instruction (its imports take a
 # second or more of CPU): forwarding comes first when the cores are busy.
 NICENESS = 10
@@ -89,12 +89,17 @@ class AnalysisWorker:
 
     async def start(self) -> None:
         """Start the worker and wait until it has loaded its codecs and detector, so that
-        the cost of starting it (a second or two of imports) never falls inside a meeting."""
+        the cost of starting it (a second or two of imports) never falls inside a meeting.
+        On a machine too busy for that, go on without it: it becomes available when ready."""
         if self._task is not None:
             return
         self._ready = asyncio.get_running_loop().create_future()
         self._task = asyncio.ensure_future(self._run())
-        await asyncio.wait_for(asyncio.shield(self._ready), START_TIMEOUT_S)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ready), START_TIMEOUT_S)
+        except TimeoutError:
+            logger.warning("analysis worker not ready after %.0f s; starting without it",
+                           START_TIMEOUT_S)
 
     # -- streams --------------------------------------------------------------------------
 
