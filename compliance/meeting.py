@@ -430,9 +430,11 @@ class MeetingState:
         return RemoteRequested(at=at, person_id=person_id, mode=mode, late=late, reason=reason)
 
     def decide_remote(
-        self, person_id: str, approved: bool, by: str, at: str, reason: str = ""
+        self, person_id: str, approved: bool, by: str, at: str, reason: str = "",
+        recorded_by: str = "",
     ) -> RemoteDecided:
-        """The chair approves or refuses the person's latest remote request."""
+        """The chair approves or refuses the person's latest remote request (`recorded_by`:
+        who entered it, when not the chair themself, e.g. "secretariat")."""
         self._require_not_closed()
         self._require_by(by, COMMAND_ROLES["decide_remote"])
         if person_id not in self.requests:
@@ -441,7 +443,8 @@ class MeetingState:
                 "Det finns ingen begäran om deltagande på distans.",
                 "There is no request to take part remotely.",
             )
-        return RemoteDecided(at=at, person_id=person_id, approved=approved, by=by, reason=reason)
+        return RemoteDecided(at=at, person_id=person_id, approved=approved, by=by, reason=reason,
+                             recorded_by=recorded_by)
 
     # -- commands: joining and leaving --------------------------------------------------------
 

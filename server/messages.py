@@ -30,6 +30,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Använd din personliga inbjudningslänk för att ansluta.",
         "Use your personal invitation link to join.",
     ),
+    "check-busy": (
+        "För många testar sin utrustning just nu; försök igen om en stund.",
+        "Too many device checks are running; try again in a while.",
+    ),
     "not-allowed": (
         "Endast ordföranden eller sekreteraren får göra detta.",
         "Only the chair or the secretary may do this.",

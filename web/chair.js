@@ -283,8 +283,7 @@ class Dashboard {
     const suspension = v && v.phase === 'suspended' ? v.suspension : null;
     if (suspension) {
       const name = suspension.name || this.nameOf(suspension.person_id) || '';
-      const reason = reasonText(suspension.reason) || reasonText(suspension.sv ? suspension : null)
-        || reasonText(suspension.evidence);
+      const reason = suspension.sv ? reasonText(suspension) : reasonText(suspension.evidence);
       return { kind: 'suspended', personId: suspension.person_id, name, at: suspension.at, reason, pending: false };
     }
     const p = this.pendingSuspend;
@@ -295,9 +294,11 @@ class Dashboard {
     const failed = v ? (v.people || []).filter((x) => x.link_failed) : [];
     if (failed.length) {
       // not open (or failed before it opened): nothing to suspend, but no decisions either
-      const first = this.quality.get(failed[0].person_id);
+      const q = this.quality.get(failed[0].person_id);
+      const reason = failed[0].link_failure ? reasonText(failed[0].link_failure)
+        : q && q.reasons && q.reasons[0] ? reasonText(q.reasons[0]) : null;
       return { kind: 'warning', personId: failed[0].person_id, name: failed.map((x) => x.name).join(', '),
-        at: null, reason: first && first.reasons && first.reasons[0] ? reasonText(first.reasons[0]) : null, pending: false };
+        at: failed[0].link_failure ? failed[0].link_failure.at : null, reason, pending: false };
     }
     return null;
   }
