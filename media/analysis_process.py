@@ -1,18 +1,22 @@
 """The analysis worker process: reassemble, decode and look at every analysed video stream.
 
 Run by :class:`media.analysis_worker.AnalysisWorker` as ``python -m media.analysis_process
-SETTINGS``: RTP packets come in on stdin (see the message formats there), results go out on
-stdout as JSON lines. One thread: decoding every frame of a stream is needed anyway (each
-frame refers to the one before), and the face detector runs on the newest decoded frame of a
-stream at most ``face_sample_hz`` times a second; when the worker is short of time it skips
-detections, never frames. It is started at a lower CPU priority than the forwarding process.
+SETTINGS SERVER_PID``: RTP packets come in on stdin (see the message formats there),
+results go out on stdout as JSON lines. One thread: decoding every frame of a stream is
+needed anyway (each frame refers to the one before), and the face detector runs on the
+newest decoded frame of a stream at most ``face_sample_hz`` times a second; when the worker
+is short of time it skips detections, never frames. It is started at a lower CPU priority
+than the forwarding process, and exits with the server however that ends
+(:func:`exit_with_parent`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import selectors
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -32,6 +36,7 @@ REPORT_EVERY_S = 1.0
 # this project's machine (docs/benchmarks.md). The rules count shares of detections and
 # allow gaps of four intervals, so a lower rate weakens no rule.
 DETECTION_BUDGET_CORES = 0.2
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -176,7 +181,20 @@ class StreamAnalysis:
                 "size": self.size, "lost_sync": self.assembler.lost_sync}
 
 
-def serve(settings: dict[str, Any], stdin: Any, stdout: Any) -> None:
+def exit_with_parent(parent_pid: int) -> None:
+    """Exit as soon as the server process is gone, even when killed (kill -9) and even if
+    another process still holds the write end of stdin (a fork of the server), when the
+    end of input never comes: Linux signals this process when its parent dies. The loop
+    in :func:`serve` also checks its parent once a second (for other systems)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent_pid:  # the server died before the signal was asked for
+        sys.exit(0)
+
+
+def serve(settings: dict[str, Any], stdin: Any, stdout: Any, parent_pid: int) -> None:
     """The worker's loop: read messages, decode, detect on schedule, write results."""
     os.environ["OMP_NUM_THREADS"] = "1"  # one core's worth at most: the other forwards
     import cv2
@@ -236,13 +254,17 @@ def serve(settings: dict[str, Any], stdin: Any, stdout: Any) -> None:
             if stream.detect_due(now, interval_s, out):
                 detection_cpu_s += (time.process_time() - started - detection_cpu_s) / 16
         if now >= next_report:
+            if os.getppid() != parent_pid:
+                return  # the server is gone
             next_report = now + REPORT_EVERY_S
             out += [s.report() for s in streams.values()]
         emit(out)
 
 
 def main() -> None:
-    serve(json.loads(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer)
+    parent_pid = int(sys.argv[2])
+    exit_with_parent(parent_pid)
+    serve(json.loads(sys.argv[1]), sys.stdin.buffer, sys.stdout.buffer, parent_pid)
 
 
 if __name__ == "__main__":

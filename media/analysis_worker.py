@@ -8,7 +8,8 @@ never awaited. When the worker falls behind by more than ``max_backlog_bytes``, 
 dropped here (the stream resynchronises at its next keyframe); forwarding never waits.
 
 If the worker dies it is reported (``available`` False, ``on_availability``) and started
-again; streams re-open in the new worker and ask their publisher for a keyframe.
+again; streams re-open in the new worker and ask their publisher for a keyframe. If the
+server dies (even by kill -9), the worker exits with it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shutil
 import struct
 import sys
@@ -156,7 +158,8 @@ class AnalysisWorker:
 
     async def _run_once(self) -> None:
         nice = shutil.which("nice")
-        command = [sys.executable, "-m", "media.analysis_process", json.dumps(self.settings)]
+        command = [sys.executable, "-m", "media.analysis_process", json.dumps(self.settings),
+                   str(os.getpid())]
         self._process = process = await asyncio.create_subprocess_exec(
             *([nice, "-n", str(NICENESS)] if nice else []), *command,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sys
 import time
 from typing import Any
 
@@ -244,3 +245,77 @@ async def test_killing_the_analysis_worker_never_stops_forwarding_nor_blames_a_m
         assert not server.service.meeting("demo").present["led1"].link_failed
     finally:
         await close_all(member, chair)
+
+
+async def test_a_publisher_gets_receiver_reports_although_the_server_decodes_nothing(server):
+    """The tap stops every packet before aiortc's jitter buffer, yet the publisher still
+    gets the server's receiver reports (its round-trip time is known from them): a
+    browser's encoder raises its bitrate only on such feedback."""
+    member = SyntheticParticipant(server.base_url, "open", "Anna", mark=1, decode=False)
+    try:
+        await member.join()
+        senders = {t.kind: t.sender for t in member.pc.getTransceivers() if t.sender.track}
+        assert await wait_until(
+            lambda: all(s._RTCRtpSender__rtt is not None for s in senders.values()),
+            timeout=20), "no receiver reports from the server"
+        assert set(senders) == {"audio", "video"}
+    finally:
+        await member.leave()
+
+
+SERVER_THAT_FORKS = """
+import asyncio, os, sys, time
+from compliance.profile import QualityRules
+from media.analysis_worker import AnalysisWorker
+
+async def main():
+    worker = AnalysisWorker(QualityRules())
+    await worker.start()
+    holder = os.fork() if sys.argv[1] == "fork" else 0
+    if holder == 0 and sys.argv[1] == "fork":  # a fork keeps the worker's stdin open
+        os.close(1)  # (but not the test's pipe)
+        time.sleep(600)
+        os._exit(0)
+    print(worker.pid, worker.available, holder, flush=True)
+    await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def _gone(pid: int) -> bool:
+    """Exited (a zombie waiting for init to reap it counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("holder", ["none", "fork"])
+async def test_the_worker_exits_when_the_server_is_killed(holder):
+    """kill -9 of the server leaves no analysis worker behind: not when its stdin pipe
+    closes, and not when a fork of the server still holds that pipe open."""
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SERVER_THAT_FORKS, holder, stdout=asyncio.subprocess.PIPE,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert server.stdout is not None
+    worker_pid = holder_pid = 0
+    try:
+        line = await asyncio.wait_for(server.stdout.readline(), 90)
+        worker_pid_text, available, holder_text = line.decode().split()
+        worker_pid, holder_pid = int(worker_pid_text), int(holder_text)
+        assert available == "True" and not _gone(worker_pid)
+        server.kill()
+        await server.wait()
+        deadline = time.monotonic() + 15
+        while not _gone(worker_pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert _gone(worker_pid), "the analysis worker outlived the server"
+    finally:
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+        for pid in (worker_pid, holder_pid):
+            if pid and not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
