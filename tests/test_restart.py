@@ -18,7 +18,7 @@ from server.eventlog import EventLog
 from server.invitations import Invitations
 from server.meetings import MeetingService, load_secret
 
-from .meeting_helpers import command, next_message
+from .meeting_helpers import command, next_message, open_when_sound
 
 MEMBERS = ["led1", "led2", "led3"]
 
@@ -87,7 +87,7 @@ async def test_kill_9_and_restart_keeps_the_meeting_and_people_rejoin(tmp_path):
         for pid in ("led4", "led5"):
             reply = await command(chair, {"type": "mark-present", "person_id": pid})
             assert reply["type"] == "done"
-        assert (await command(chair, {"type": "open-meeting"}))["type"] == "done"
+        await open_when_sound(chair)
         assert await media_flows(people), "media did not flow before the crash"
         before = replayed(tmp_path)
         assert before["phase"] == "open" and before["quorum"] == (6, 4, True)
@@ -140,7 +140,7 @@ async def test_kill_9_during_a_suspension_keeps_it_and_decisions_stay_blocked(tm
             assert reply["type"] == "done", reply
         await command(chair, {"type": "mark-present", "person_id": "led4"})
         assert await media_flows(people), "media did not flow before the fault"
-        assert (await command(chair, {"type": "open-meeting"}))["type"] == "done"
+        await open_when_sound(chair)
         members[0].video.paused = True  # led1's camera freezes: the meeting is suspended
         suspended = await next_message(
             chair, lambda m: m["type"] == "meeting-state" and m["phase"] == "suspended", 20)
