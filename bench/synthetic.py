@@ -404,7 +404,10 @@ class SyntheticParticipant:
             self.received[transceiver.mid] = stream
             if self.decode:
                 stream.track = transceiver.receiver.track
-            tap_receiver(transceiver.receiver, self._counter(stream, transceiver, self.decode))
+            # A participant that only counts sends no receiver reports (as ever): the
+            # server's RTT figures come from those that decode, as a browser does.
+            tap_receiver(transceiver.receiver, self._counter(stream, transceiver, self.decode),
+                         feedback=False)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         await self.send({"type": "answer", "sdp": self.pc.localDescription.sdp})
         self.offers += 1

@@ -51,19 +51,21 @@ def check_version() -> None:
         )
 
 
-def tap_receiver(receiver: RTCRtpReceiver, handler: PacketHandler) -> None:
+def tap_receiver(receiver: RTCRtpReceiver, handler: PacketHandler, feedback: bool = True
+                 ) -> None:
     """Route every RTP packet ``receiver`` gets through ``handler`` first.
 
     ``handler(packet, arrival_time_ms)`` returns True to let aiortc continue with
-    the packet (statistics, NACKs, jitter buffer, decoder) or False to stop it after
-    :func:`feed_rtcp_feedback` (what the publisher's congestion control needs).
+    the packet (statistics, NACKs, jitter buffer, decoder) or False to stop it, after
+    :func:`feed_rtcp_feedback` (what the sender's congestion control needs) unless
+    ``feedback`` is False.
     """
     original = receiver._handle_rtp_packet
 
     async def tapped(packet: RtpPacket, arrival_time_ms: int) -> None:
         if await handler(packet, arrival_time_ms):
             await original(packet, arrival_time_ms)
-        else:
+        elif feedback:
             await feed_rtcp_feedback(receiver, packet, arrival_time_ms)
 
     receiver._handle_rtp_packet = tapped  # type: ignore[method-assign]
