@@ -6,10 +6,10 @@
 Starts the server in its own process with the demo meeting, joins the chair's room
 device and three deciding remote members (synthetic, pre-encoded 640x360 at 25 fps),
 opens the meeting, then injects hard faults of mixed kinds one at a time into live
-streams. For each: the time from fault onset to the `suspend-required` message at the
-chair's WebSocket; then the fault is undone, the link must be judged restorable, and
-the chair resumes. False events are suspend-required messages that no injected fault
-explains. With --clean-seconds nothing is injected: every suspend is a false event.
+streams. For each: the time from fault onset to the `meeting-state` at the chair's
+WebSocket that shows the member's link failed (and the meeting suspended); then the fault
+is undone, the link must be restored, and the chair resumes. False events are failed
+links that no injected fault explains. With --clean-seconds nothing is injected: every suspend is a false event.
 """
 
 from __future__ import annotations
@@ -77,13 +77,19 @@ class Bench:
         self.suspends: list[tuple[float, str, dict[str, Any]]] = []
         self.restorable: list[tuple[float, str]] = []
         self.quality: dict[str, str] = {}
+        self.failed: dict[str, bool] = {}
 
     def on_chair_message(self, message: dict[str, Any]) -> None:
+        """The chair learns of a failed link (and the suspension) from `meeting-state`."""
         now = time.monotonic()
-        if message["type"] == "suspend-required":
-            self.suspends.append((now, message["person"], message["evidence"]))
-        elif message["type"] == "monitor-event" and message["event"]["type"] == "restorable":
-            self.restorable.append((now, message["event"]["pid"]))
+        if message["type"] == "meeting-state" and not message.get("guest_room"):
+            for person in message["people"]:
+                pid, failed = person["person_id"], person["link_failed"]
+                if failed and not self.failed.get(pid):
+                    self.suspends.append((now, pid, person["link_failure"] or {}))
+                elif self.failed.get(pid) and not failed:
+                    self.restorable.append((now, pid))
+                self.failed[pid] = failed
         elif message["type"] == "quality":
             for row in message["participants"]:
                 if row.get("person_id"):

@@ -8,6 +8,7 @@ is suspended" with fake time.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from enum import IntEnum
 from typing import Generic, Literal, Protocol, TypeVar
 
 from compliance.profile import Band, QualityRules
+from compliance.reasons import Param
 from compliance.samples import (
     AudioSample,
     DownlinkSample,
@@ -42,22 +44,16 @@ class Level(IntEnum):
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why a rule fired: the metric, what was measured, the limit and the window measured over."""
+    """Why a rule fired: a stable `code` (the rule, e.g. "video.freeze") and its `params`:
+    `value` measured, `threshold`, `window_s` measured over, `level` ("critical" or
+    "degraded") for graded rules, and `from` (the other participant) for what a member
+    receives. `compliance.reasons` words it for people."""
 
-    metric: str
-    value: float | str
-    threshold: float | str
-    window_s: float
-    detail: str
+    code: str
+    params: dict[str, Param] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "metric": self.metric,
-            "value": self.value,
-            "threshold": self.threshold,
-            "window_s": self.window_s,
-            "detail": self.detail,
-        }
+        return {"code": self.code, "params": dict(self.params)}
 
 
 @dataclass(frozen=True)
@@ -198,6 +194,7 @@ class _Member:
     good_since: float | None = None
     suspended: bool = False
     visible: bool | None = None
+    connected_once: bool = False  # the transport has reached "connected" at least once
     score: int = 100
     figures: dict[str, Figure] = field(default_factory=dict)
 
@@ -220,7 +217,17 @@ class _Member:
         prefix = "" if kind == "link" else kind + "."
         self.votes = {k: v for k, v in self.votes.items() if not k.startswith(prefix)}
 
+    def first_connecting(self, now: float) -> bool:
+        """Still making its first connection (new or connecting), for at most
+        `connect_grace_s`: not yet judged."""
+        if self.connected_once or now - self.started["link"] >= self.rules.connect_grace_s:
+            return False
+        last = self.link.latest
+        return last is None or last.state in ("new", "connecting")
+
     def in_grace(self, kind: str, now: float, since: float = float("-inf")) -> bool:
+        if self.first_connecting(now):
+            return True
         start = max(self.started[kind], self.started["link"], since)
         return now - start < self.rules.grace_s
 
@@ -278,6 +285,9 @@ class EqualTermsMonitor:
                 if not member.in_grace("video", sample.at):
                     member.video.add(sample)
             case LinkSample():
+                if sample.state == "connected" and not member.connected_once:
+                    member.connected_once = True  # the grace starts over from here
+                    member.started["link"] = max(member.started["link"], sample.at)
                 member.link.add(sample)
             case FaceSample():
                 member.faces.add(sample)
@@ -409,8 +419,7 @@ class EqualTermsMonitor:
             self._missing(m, "transport", reading)
             return
         if last.state != "connected":
-            detail = f"transport is {last.state}"
-            reading.hard.append(_fault("transport.state", last.state, "connected", 0.0, detail))
+            reading.hard.append(_fault("transport.state", value=last.state))
         rtt = _mean(s.rtt_s for s in m.link.recent(now))
         if rtt is None:
             return
@@ -421,7 +430,7 @@ class EqualTermsMonitor:
         delay = rtt / 2 + 2 * jitter + self.rules.terminal_delay_s
         reading.figures["rtt_ms"] = round(rtt * 1000)
         reading.figures["delay_ms"] = round(delay * 1000)
-        self._grade(reading, "link.delay", self.rules.one_way_delay_s, delay, "one-way delay (s)")
+        self._grade(reading, "link.delay", self.rules.one_way_delay_s, delay)
 
     def _audio(self, m: _Member, now: float, reading: _Reading) -> None:
         last = m.audio.latest
@@ -430,17 +439,16 @@ class EqualTermsMonitor:
             return
         reading.figures["audio_level_dbov"] = last.level_dbov
         if not last.live:
-            reading.hard.append(_fault("audio.live", "ended", "live", 0.0, "audio track ended"))
+            reading.hard.append(_fault("audio.live"))
             return
         silence = last.seconds_since_last_packet + (now - last.at)
         limit = self.rules.audio_silence_s
         if silence >= limit:
-            detail = f"no audio packet for {silence:.2f} s"
-            reading.hard.append(_fault("audio.silence", silence, limit, limit, detail))
+            reading.hard.append(_fault("audio.silence", silence, limit, limit))
         loss = _loss(m.audio.ends(now))
         if loss is not None:
             reading.figures["audio_loss_pct"] = round(loss * 100, 1)
-            self._grade(reading, "audio.loss", self.rules.audio_loss, loss, "audio packet loss")
+            self._grade(reading, "audio.loss", self.rules.audio_loss, loss)
 
     def _video(self, m: _Member, now: float, reading: _Reading) -> None:
         last = m.video.latest
@@ -448,29 +456,25 @@ class EqualTermsMonitor:
             self._missing(m, "video", reading)
             return
         if not last.live:
-            reading.hard.append(
-                _fault("video.live", "off", "live", 0.0, "camera off or video track ended")
-            )
+            reading.hard.append(_fault("video.live"))
             return
         gap = last.current_gap_s + (now - last.at)
         limit = self._freeze_limit(last.mean_frame_interval_s)
         if gap >= limit:
-            reading.hard.append(
-                _fault("video.freeze", gap, limit, limit, f"no video frame for {gap:.2f} s")
-            )
+            reading.hard.append(_fault("video.freeze", gap, limit, limit))
         recent = m.video.recent(now)
         fps = _mean(s.frames_per_second for s in recent)
         if fps is not None:
             reading.figures["fps"] = round(fps, 1)
-            self._grade(reading, "video.fps", self.rules.fps, fps, "video frame rate (fps)")
+            self._grade(reading, "video.fps", self.rules.fps, fps)
         heights = [s.height for s in recent if s.height is not None]
         if heights:
             reading.figures["height"] = min(heights)
-            self._grade(reading, "video.height", self.rules.height, min(heights), "decoded height")
+            self._grade(reading, "video.height", self.rules.height, min(heights))
         loss = _loss(m.video.ends(now))
         if loss is not None:
             reading.figures["video_loss_pct"] = round(loss * 100, 1)
-            self._grade(reading, "video.loss", self.rules.video_loss, loss, "video packet loss")
+            self._grade(reading, "video.loss", self.rules.video_loss, loss)
 
     def _downlink(self, series: _Series[DownlinkSample], now: float, reading: _Reading) -> None:
         """What the member's browser says about one stream it receives (the other half)."""
@@ -481,22 +485,19 @@ class EqualTermsMonitor:
         src, kind = last.from_participant, last.kind
         frozen = last.total_freezes_duration_s - base.total_freezes_duration_s
         if last.freeze_count > base.freeze_count and frozen >= r.freeze_sustained_s:
-            detail = f"{kind} from {src} froze for {frozen:.2f} s at this member"
-            metric = f"downlink.{kind}.freeze"
-            reading.hard.append(_fault(metric, frozen, r.freeze_sustained_s, r.window_s, detail))
+            code = f"downlink.{kind}.freeze"
+            reading.hard.append(_fault(code, frozen, r.freeze_sustained_s, r.window_s, src))
         fps = _mean(s.frames_per_second for s in recent)
         if fps is not None:
-            self._grade(reading, f"downlink.{kind}.fps", r.fps, fps, "received fps", src)
+            self._grade(reading, f"downlink.{kind}.fps", r.fps, fps, src)
         concealed = _mean(s.concealed_ratio for s in recent)
         if concealed is not None:
-            metric = f"downlink.{kind}.concealed"
-            self._grade(reading, metric, r.audio_loss, concealed, "concealed audio", src)
+            self._grade(reading, f"downlink.{kind}.concealed", r.audio_loss, concealed, src)
         rtt = _mean(s.rtt_s for s in recent)
         buffered = _mean(s.jitter_buffer_delay_s for s in recent)
         if rtt is not None and buffered is not None:
             delay = rtt / 2 + buffered + r.terminal_delay_s
-            metric = f"downlink.{kind}.delay"
-            self._grade(reading, metric, r.one_way_delay_s, delay, "receive delay (s)", src)
+            self._grade(reading, f"downlink.{kind}.delay", r.one_way_delay_s, delay, src)
 
     def _freeze_limit(self, mean_interval: float | None) -> float:
         """W3C freeze gap max(3*avg, avg+150 ms), and never shorter than the sustained time."""
@@ -509,29 +510,24 @@ class EqualTermsMonitor:
     def _missing(self, m: _Member, signal: str, reading: _Reading) -> None:
         """A remote member must send audio, video and a transport; in the room nothing is owed."""
         if m.remote:
-            reading.hard.append(
-                _fault(f"{signal}.missing", "missing", "present", 0.0, f"no {signal} received")
-            )
+            reading.hard.append(_fault(f"{signal}.missing"))
 
     def _grade(
-        self,
-        reading: _Reading,
-        metric: str,
-        band: Band,
-        value: float,
-        what: str,
-        source: str = "",
+        self, reading: _Reading, code: str, band: Band, value: float, source: str = ""
     ) -> None:
         reading.scores.append(band.score(value))
         grade = band.grade(value)
         if grade:
-            threshold = band.critical if grade == 2 else band.degraded
-            window = self.rules.window_s
-            origin = f" from {source}" if source else ""
-            detail = f"{what}{origin} {value:.3g} beyond {threshold:.3g} over {window:g} s"
-            evidence = Evidence(metric, round(value, 4), threshold, window, detail)
-            key = f"{metric}@{source}" if source else metric
-            reading.graded[key] = _Finding(Level(grade), evidence)
+            params: dict[str, Param] = {
+                "value": _finite(value),
+                "threshold": band.critical if grade == 2 else band.degraded,
+                "window_s": self.rules.window_s,
+                "level": "critical" if grade == 2 else "degraded",
+            }
+            if source:
+                params["from"] = source
+            key = f"{code}@{source}" if source else code
+            reading.graded[key] = _Finding(Level(grade), Evidence(code, params))
 
 
 _FIGURES = (
@@ -546,11 +542,28 @@ _FIGURES = (
 
 
 def _fault(
-    metric: str, value: float | str, threshold: float | str, window_s: float, detail: str
+    code: str,
+    value: float | str | None = None,
+    threshold: float | None = None,
+    window_s: float | None = None,
+    source: str = "",
 ) -> _Finding:
-    if isinstance(value, float):
-        value = round(value, 4)
-    return _Finding(Level.FAILED, Evidence(metric, value, threshold, window_s, detail))
+    """A hard fault: the member is not present (no level: it fails at once)."""
+    params: dict[str, Param] = {}
+    if value is not None:
+        params["value"] = _finite(value) if isinstance(value, float) else value
+    if threshold is not None:
+        params["threshold"] = threshold
+    if window_s is not None:
+        params["window_s"] = window_s
+    if source:
+        params["from"] = source
+    return _Finding(Level.FAILED, Evidence(code, params))
+
+
+def _finite(value: float) -> float | None:
+    """Rounded for display; a non-finite number (never JSON) becomes None."""
+    return round(value, 4) if math.isfinite(value) else None
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

@@ -57,6 +57,10 @@ class QualityRules:
     # Timing
     tick_s: float = 0.25  # MEDIA.md: evaluate on a short tick (250 ms)
     grace_s: float = 2.0  # MEDIA.md: ignore the first 2 s after a track start, unmute, ICE restart
+    # A new participant's first connection (ICE + DTLS) is not judged for up to 10 s, and the
+    # grace then starts over when it connects: measured here, a loaded 2-core machine took
+    # 2-4 s to connect a fresh peer; browsers keep trying far longer (ICE, RFC 8445).
+    connect_grace_s: float = 10.0
     hysteresis_s: float = 5.0  # MEDIA.md: leave a fault only after >= 5 s better than degraded
 
     # Hard faults: the member is not present; suspend at the first tick the rule holds

@@ -113,15 +113,12 @@ async def _interrupted_links(service: MeetingService) -> None:
     for meeting_id, state in list(service.meetings.items()):
         remote = [pid for pid, p in state.present.items()
                   if p.where == "remote" and not p.link_failed]
-        evidence = {"metric": "server.restart", "value": "restarted", "threshold": "running",
-                    "window_s": 0, "detail": "the server restarted; remote links were down"}
         for pid in remote:
-            await service.run(meeting_id, lambda s, at, p=pid, e=evidence: s.report_link_failed(
-                p, at, e))
+            await service.run_fail_closed(meeting_id, lambda s, at, p=pid: s.report_link_failed(
+                p, at, "server.restart"))
         if remote and state.phase == "open":
-            await service.run(meeting_id, lambda s, at, e=evidence: s.suspend(
-                "Servern startades om; distansdeltagarnas förbindelser bröts / "
-                "the server restarted and remote links were down", at, evidence=e))
+            await service.run_fail_closed(meeting_id, lambda s, at, p=remote[0]: s.suspend(
+                at, participant=p, code="server.restart"))
 
 
 async def _start(app: web.Application) -> None:
@@ -143,7 +140,7 @@ async def _stop(app: web.Application) -> None:
     face_watch = app[FACE_WATCH]
     if face_watch is not None:
         await face_watch.close()
-    app[SERVICE].log.close()
+    await app[SERVICE].close()
 
 
 def create_app(

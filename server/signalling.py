@@ -17,7 +17,7 @@ from .invitations import InvitationRefused
 from .keys import ROOMS, SUPERVISORS
 from .messages import error
 from .rooms import Participant, Room, Rooms, describe_violation
-from .views import meeting_view, restorable
+from .views import meeting_view
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ CHAIR_COMMANDS: dict[str, Callable[[MeetingState, str, str, dict[str, Any]], Any
         s.start_technical_pause if m.get("on") else s.end_technical_pause)(
         _str(m, "person_id"), at=at),
     "open-meeting": lambda s, by, at, m: s.open(by=by, at=at),
-    "resume-meeting": lambda s, by, at, m: s.resume(by=by, restorable=restorable(s), at=at),
+    "resume-meeting": lambda s, by, at, m: s.resume(by=by, at=at),
     "close-meeting": lambda s, by, at, m: s.close(by=by, at=at),
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 
 from compliance.monitor import EqualTermsMonitor, QualityChanged, Restorable, SuspendRequired
 from compliance.profile import QualityRules
+from compliance.reasons import worded
 from compliance.samples import DownlinkSample, LinkSample
 from media.face_watch import FaceWatch
 from media.producer import Producer
@@ -255,34 +257,50 @@ class Supervisor:
         return LinkSample(at=now, state=pc.connectionState,  # type: ignore[arg-type]
                           rtt_s=statistics.median(rtts) if rtts else None)
 
+    def _names(self) -> dict[str, str]:
+        """Monitor key -> name, for wording (roster names first, then guests')."""
+        known = {key: str(row["name"]) for key, row in self.monitor.snapshot().items()}
+        state = self.room.state
+        if state is not None:
+            known |= {pid: person.name for pid, person in state.people.items()}
+        return known
+
+    def _worded(self, key: str, evidence: dict[str, Any], names: dict[str, str],
+                suspended: bool = False) -> dict[str, object]:
+        state = self.room.state
+        person_id = key if state is not None and key in state.people else None
+        return worded(evidence["code"], evidence["params"], person_id, names.get(key, ""),
+                      names, suspended=suspended)
+
     async def _act(self, event: Any) -> None:
         record = event.to_dict()
+        names = self._names()
+        if isinstance(event, SuspendRequired):
+            record["evidence"] = self._worded(event.pid, record["evidence"], names)
+        elif isinstance(event, QualityChanged):
+            record["reasons"] = [self._worded(event.pid, r, names) for r in record["reasons"]]
         self.events_seen.append(record)
         if isinstance(event, SuspendRequired):
             await self._suspend(event)
         elif isinstance(event, Restorable):
             await self._restored(event.pid)
-        elif isinstance(event, QualityChanged):
-            pass  # shown in the next quality report
         await self.room.broadcast({"type": "monitor-event", "event": record},
                                   dashboards_only=True)
 
     async def _suspend(self, event: SuspendRequired) -> None:
+        """Record the failed link and suspend an open meeting: the dashboards learn of it
+        from the `meeting-state` that follows (one channel)."""
         service, state = self.room.service, self.room.state
-        evidence = event.evidence.to_dict()
-        await self.room.broadcast({"type": "suspend-required", "person": event.pid,
-                                   "name": event.name, "evidence": evidence},
-                                  dashboards_only=True)
         if service is None or state is None:
             return
+        code, params = event.evidence.code, dict(event.evidence.params)
         presence = state.present.get(event.pid)
         if presence is not None and not presence.link_failed:
-            await service.run(self.room.id, lambda s, at: s.report_link_failed(
-                event.pid, at, evidence))
+            await service.run_fail_closed(self.room.id, lambda s, at: s.report_link_failed(
+                event.pid, at, code, params))
         if state.phase == "open":
-            reason = f"{event.name}: {evidence['detail']}"
-            await service.run(self.room.id, lambda s, at: s.suspend(
-                reason, at, participant=event.pid, evidence=evidence))
+            await service.run_fail_closed(self.room.id, lambda s, at: s.suspend(
+                at, participant=event.pid, code=code, params=params))
 
     async def _restored(self, key: str) -> None:
         service, state = self.room.service, self.room.state
@@ -294,6 +312,10 @@ class Supervisor:
 
     async def _report(self) -> None:
         snapshot = self.monitor.snapshot()
+        names = self._names()
+        for key, row in snapshot.items():
+            row["reasons"] = [self._worded(key, r, names)  # type: ignore[arg-type]
+                              for r in row["reasons"]]  # type: ignore[attr-defined]
         rows = []
         for participant in self.room.participants.values():
             row = dict(snapshot.get(participant.key, {}))
@@ -311,4 +333,7 @@ class Supervisor:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A finite number from a browser's report, else None (JSON may carry Infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None

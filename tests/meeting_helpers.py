@@ -32,6 +32,12 @@ async def next_message(person: SyntheticParticipant, predicate: Callable[[dict[s
         await asyncio.sleep(0.02)
 
 
+def suspended_by(pid: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches the dashboards' `meeting-state` that shows the meeting suspended for `pid`."""
+    return lambda m: (m["type"] == "meeting-state" and m.get("phase") == "suspended"
+                      and (m.get("suspension") or {}).get("person_id") == pid)
+
+
 def quality_of(message: dict[str, Any], person_id: str) -> dict[str, Any] | None:
     if message.get("type") != "quality":
         return None

@@ -42,6 +42,11 @@ def replayed(folder: Path) -> dict[str, Any]:
         log.close()
 
 
+def failures(folder: Path) -> list[Any]:
+    with EventLog(folder / "kvorum.sqlite3") as log:
+        return [e for e in log.events("demo") if e.type == "link_failed"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -87,7 +92,8 @@ async def test_kill_9_and_restart_keeps_the_meeting_and_people_rejoin(tmp_path):
         for pid in ("led4", "led5"):
             reply = await command(chair, {"type": "mark-present", "person_id": pid})
             assert reply["type"] == "done"
-        assert (await command(chair, {"type": "open-meeting"}))["type"] == "done"
+        opened = await command(chair, {"type": "open-meeting"})
+        assert opened["type"] == "done", (opened, failures(tmp_path))
         assert await media_flows(people), "media did not flow before the crash"
         before = replayed(tmp_path)
         assert before["phase"] == "open" and before["quorum"] == (6, 4, True)

@@ -127,6 +127,9 @@ function measured(value, unit) {
 
 function describeEvidence(evidence) {
   if (!evidence) return null;
+  if (evidence.sv) {  // worded by the server: {code, params, person_id, name, sv, en}
+    return { text: evidence.sv, short: evidence.sv, metric: evidence.code, detail: evidence.en };
+  }
   const [label, unit] = METRICS[evidence.metric] || [evidence.metric, ''];
   const parts = [label];
   if (typeof evidence.value === 'number') {
@@ -394,15 +397,15 @@ class Dashboard {
       personId = suspension ? suspension.person_id : pending.person;
       name = (suspension ? suspension.name : pending.name) || this.nameOf(personId) || '';
       at = suspension ? suspension.at : pending.at;
-      evidence = describeEvidence((suspension || pending).evidence);
+      evidence = describeEvidence(suspension || pending.evidence);
     } else {
       // not open (or failed before it opened): nothing to suspend, but no decisions either
       kind = 'warning';
       personId = failed[0].person_id;
       name = failed.map((p) => p.name).join(', ');
-      const seen = this.failures.get(personId);
-      at = seen ? seen.at : null;
-      evidence = seen ? describeEvidence(seen.evidence) : null;
+      const failure = failed[0].link_failure;
+      at = failure ? failure.at : null;
+      evidence = describeEvidence(failure);
     }
     banner.hidden = false;
     banner.dataset.kind = kind;

@@ -214,8 +214,8 @@ function showAdmitted(admitted) {
 function showPhase(message) {
   const banner = $('phase-banner');
   if (message.phase === 'suspended') {
-    const reason = message.suspension ? message.suspension.reason : '';
-    banner.textContent = `Sammanträdet är avbrutet (KL 6:24): ${reason}. Inga beslut fattas förrän förbindelsen är återställd. / The meeting is suspended.`;
+    const s = message.suspension || {};
+    banner.textContent = `${s.sv || 'Sammanträdet är avbrutet.'} Inga beslut fattas förrän dess (KL 6:24). / ${s.en || 'The meeting is suspended.'}`;
     banner.hidden = false;
   } else if (message.phase === 'closed') {
     banner.textContent = 'Sammanträdet är avslutat. / The meeting is closed.';
