@@ -136,6 +136,7 @@ def test_migrations_run_once_and_reopening_is_idempotent(tmp_path: Path) -> None
 def test_partly_migrated_file_gets_only_the_missing_steps(tmp_path: Path) -> None:
     path = tmp_path / "log.db"
     db = sqlite3.connect(path, isolation_level=None)
+    assert isinstance(MIGRATIONS[0], str)
     db.execute(MIGRATIONS[0])
     db.execute("PRAGMA user_version = 1")
     db.close()
@@ -145,7 +146,8 @@ def test_partly_migrated_file_gets_only_the_missing_steps(tmp_path: Path) -> Non
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     triggers = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
-    assert sorted(triggers) == [("events_no_delete",), ("events_no_update",)]
+    assert sorted(triggers) == [("events_hash_required",), ("events_no_delete",),
+                                ("events_no_update",)]
 
 
 def test_stored_events_cannot_be_updated_or_deleted(tmp_path: Path) -> None:
