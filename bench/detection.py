@@ -9,7 +9,8 @@ opens the meeting, then injects hard faults of mixed kinds one at a time into li
 streams. For each: the time from fault onset to the `meeting-state` at the chair's
 WebSocket that shows the member's link failed (and the meeting suspended); then the fault
 is undone, the link must be restored, and the chair resumes. False events are failed
-links that no injected fault explains. With --clean-seconds nothing is injected: every suspend is a false event.
+links that no injected fault explains. With --clean-seconds nothing is injected: every
+failed link is a false event.
 """
 
 from __future__ import annotations

@@ -38,6 +38,13 @@ def suspended_by(pid: str) -> Callable[[dict[str, Any]], bool]:
                       and (m.get("suspension") or {}).get("person_id") == pid)
 
 
+def link_failed(pid: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches the dashboards' `meeting-state` that shows `pid`'s link failed (the meeting
+    is suspended for it, or already was)."""
+    return lambda m: m["type"] == "meeting-state" and any(
+        p["person_id"] == pid and p["link_failed"] for p in m.get("people", []))
+
+
 def quality_of(message: dict[str, Any], person_id: str) -> dict[str, Any] | None:
     if message.get("type") != "quality":
         return None

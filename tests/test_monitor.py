@@ -197,7 +197,8 @@ def test_transport_disconnected_requires_suspension_at_the_next_tick(meeting: Me
     at, event = meeting.first(SuspendRequired)
     assert at == 10.25
     assert isinstance(event, SuspendRequired)
-    assert (event.evidence.code, event.evidence.params["value"]) == ("transport.state", "disconnected")
+    assert event.evidence.code == "transport.state"
+    assert event.evidence.params["value"] == "disconnected"
 
 
 def test_camera_switched_off_requires_suspension(meeting: Meeting) -> None:
