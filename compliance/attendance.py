@@ -2,6 +2,7 @@
 
 Derived from the events alone. Each person's timeline is a list of contiguous segments,
 from their first arrival until the meeting closes; a segment ends where the next begins.
+A substitute's segments also say for whom they served (tjänstgörande ersättare), if so.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from typing import Literal
 from compliance.events import (
     Admitted,
     Event,
+    ItemClosed,
     LeftMeeting,
     LinkFailed,
     LinkRestored,
     MarkedPresent,
     MeetingClosed,
     PersonAdded,
+    SubstituteReleased,
+    SubstituteServing,
     TechnicalPauseEnded,
     TechnicalPauseStarted,
 )
@@ -37,7 +41,9 @@ LABEL_SV: dict[str, str] = {
     "link-failed": "förbindelsen bruten",
     "left": "har lämnat",
 }
-CSV_HEADER = ("person_id", "namn", "roll", "parti", "närvaro", "från", "till", "minuter")
+CSV_HEADER = (
+    "person_id", "namn", "roll", "parti", "närvaro", "från", "till", "minuter", "tjänstgör_för",
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class Segment:
     state: AttendanceState
     start: str
     end: str | None = None
+    serving_for: str | None = None  # a substitute serving in this member's seat
 
     def minutes(self) -> float | None:
         """Length in minutes, or None while the segment lasts."""
@@ -61,6 +68,7 @@ class _Track:
     base: AttendanceState  # in-room, remote-deciding, remote-attending or left
     paused: bool = False
     failed: bool = False
+    serving_for: str | None = None
 
     def state(self) -> AttendanceState:
         if self.base == "left":
@@ -80,6 +88,14 @@ def timelines(events: Iterable[Event]) -> dict[str, list[Segment]]:
                 if segments[-1].end is None:
                     segments[-1] = replace(segments[-1], end=event.at)
             tracks.clear()
+            continue
+        if isinstance(event, ItemClosed):  # substitutes released when a jäv item closes
+            for substitute in event.released:
+                _advance(result, tracks, substitute, event.at, serving_for=None)
+            continue
+        if isinstance(event, SubstituteServing | SubstituteReleased):
+            member = event.member_id if isinstance(event, SubstituteServing) else None
+            _advance(result, tracks, event.substitute_id, event.at, serving_for=member)
             continue
         person_id = getattr(event, "person_id", None)
         if person_id is None:
@@ -102,20 +118,43 @@ def timelines(events: Iterable[Event]) -> dict[str, list[Segment]]:
             case _:
                 continue
         assert track is not None
-        segments = result.setdefault(person_id, [])
-        if segments and segments[-1].state == track.state():
-            continue
-        if segments and segments[-1].end is None:
-            segments[-1] = replace(segments[-1], end=event.at)
-        segments.append(Segment(track.state(), event.at))
+        _advance(result, tracks, person_id, event.at)
     return result
+
+
+_UNCHANGED = "\x00unchanged"  # a person id never looks like this
+
+
+def _advance(
+    result: dict[str, list[Segment]],
+    tracks: dict[str, _Track],
+    person_id: str,
+    at: str,
+    serving_for: str | None = _UNCHANGED,
+) -> None:
+    """Start a new segment for the person if their state (or whom they serve for) changed."""
+    track = tracks.get(person_id)
+    if track is None:
+        return
+    if serving_for != _UNCHANGED:
+        track.serving_for = serving_for
+    segments = result.setdefault(person_id, [])
+    current = Segment(track.state(), at, serving_for=track.serving_for)
+    if segments and (segments[-1].state, segments[-1].serving_for) == (
+        current.state, current.serving_for,
+    ):
+        return
+    if segments and segments[-1].end is None:
+        segments[-1] = replace(segments[-1], end=at)
+    segments.append(current)
 
 
 def attendance_csv(events: Iterable[Event]) -> str:
     """Attendance as CSV text for the fee administration: one row per segment, roster order.
 
     Columns: person_id, namn, roll, parti, närvaro (Swedish label), från, till (ISO 8601),
-    minuter (one decimal; empty while the segment lasts).
+    minuter (one decimal; empty while the segment lasts), tjänstgör_för (for a serving
+    substitute: the member's name and id, e.g. "Karin Lind (led1)"; else empty).
     """
     events = list(events)
     people = {e.person_id: e for e in events if isinstance(e, PersonAdded)}
@@ -130,6 +169,8 @@ def attendance_csv(events: Iterable[Event]) -> str:
         person = people.get(pid)
         for seg in per_person[pid]:
             minutes = seg.minutes()
+            member = people.get(seg.serving_for) if seg.serving_for else None
+            serving = f"{member.name} ({seg.serving_for})" if member else seg.serving_for or ""
             writer.writerow(
                 (
                     pid,
@@ -140,6 +181,7 @@ def attendance_csv(events: Iterable[Event]) -> str:
                     seg.start,
                     seg.end or "",
                     "" if minutes is None else f"{minutes:.1f}",
+                    serving,
                 )
             )
     return out.getvalue()

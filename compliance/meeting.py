@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from compliance.adjournment import Adjournment
+from compliance.agenda import Agenda
 from compliance.events import (
     ELECTED_ROLES,
     ROLE_EN,
@@ -33,6 +35,7 @@ from compliance.events import (
     MeetingResumed,
     MeetingSuspended,
     PersonAdded,
+    ProfileChosen,
     RemoteDecided,
     RemoteMode,
     RemoteRequested,
@@ -42,26 +45,25 @@ from compliance.events import (
     TechnicalPauseEnded,
     TechnicalPauseStarted,
 )
-from compliance.profile import LegalRules, default_profile
+from compliance.jav import Jav
+from compliance.profile import (
+    DEFAULT_PROFILE_ID,
+    PROFILES,
+    LegalRules,
+    default_profile,
+    profile_by_id,
+)
+from compliance.proposals import Proposals
 from compliance.quorum import Quorum, quorum, seat_holders
+from compliance.reservations import Reservations
 from compliance.roster import person_problems
+from compliance.speakers import SpeakerList
+from compliance.violations import RuleViolation
+from compliance.votes import Votes, compromised
 
 Phase = Literal["scheduled", "open", "suspended", "closed"]
 CHAIR: tuple[Role, ...] = ("ordförande",)
 CHAIR_OR_SECRETARY: tuple[Role, ...] = ("ordförande", "sekreterare")
-
-
-class RuleViolation(Exception):
-    """A command broke a rule: a stable `code` and the reason in Swedish and English."""
-
-    def __init__(self, code: str, message_sv: str, message_en: str) -> None:
-        super().__init__(code, message_sv, message_en)
-        self.code = code
-        self.message_sv = message_sv
-        self.message_en = message_en
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message_sv} / {self.message_en}"
 
 
 @dataclass
@@ -98,19 +100,36 @@ class MeetingState:
     serving: dict[str, str] = field(default_factory=dict)  # substitute id -> member id
     phase: Phase = "scheduled"
     suspension: MeetingSuspended | None = None  # the current one, while suspended
+    profile_id: str = DEFAULT_PROFILE_ID  # the rule profile in force (compliance.profile)
+    # The procedure, one part per concept; each folds in the events it knows.
+    agenda: Agenda = field(default_factory=Agenda)
+    speakers: SpeakerList = field(default_factory=SpeakerList)
+    proposals: Proposals = field(default_factory=Proposals)
+    votes: Votes = field(default_factory=Votes)
+    reservations: Reservations = field(default_factory=Reservations)
+    jav: Jav = field(default_factory=Jav)
+    adjournment: Adjournment = field(default_factory=Adjournment)
 
     # -- deriving state ----------------------------------------------------------------------
 
     @classmethod
     def replay(cls, events: Iterable[Event], rules: LegalRules | None = None) -> MeetingState:
         """The state after `events`, in log order (committee events first, then the meeting's)."""
-        state = cls(rules=rules) if rules is not None else cls()
+        state = cls() if rules is None else cls(rules=rules, profile_id=profile_id_of(rules))
         for event in events:
             state.apply(event)
         return state
 
     def apply(self, event: Event) -> None:
-        """Fold one event into the state."""
+        """Fold one event into the state: first the procedure's parts (they see the state as
+        it was before the event), then the meeting's own presence and phase."""
+        parts = (self.agenda, self.speakers, self.proposals, self.votes, self.reservations,
+                 self.jav, self.adjournment)
+        handled = [part.apply(event, self) for part in parts]
+        if not self._apply_own(event) and not any(handled):
+            raise ValueError(f"no rule to apply event type {event.type!r}")
+
+    def _apply_own(self, event: Event) -> bool:
         match event:
             case CommitteeCreated():
                 self.committee = event
@@ -118,6 +137,10 @@ class MeetingState:
                 self.people[event.person_id] = event
             case MeetingCreated():
                 self.meeting = event
+                if event.profile:
+                    self._use_profile(event.profile)
+            case ProfileChosen():
+                self._use_profile(event.profile_id)
             case InvitationIssued():
                 self.invitations[event.invitation_id] = event.person_id
             case InvitationRevoked():
@@ -158,7 +181,11 @@ class MeetingState:
             case MeetingClosed():
                 self.phase, self.suspension = "closed", None
             case _:
-                raise ValueError(f"no rule to apply event type {event.type!r}")
+                return False
+        return True
+
+    def _use_profile(self, profile_id: str) -> None:
+        self.profile_id, self.rules = profile_id, profile_by_id(profile_id).legal
 
     # -- questions -----------------------------------------------------------------------------
 
@@ -193,26 +220,39 @@ class MeetingState:
         return self.requests[person_id].mode if decision and decision.approved else None
 
     def quorum(self) -> Quorum:
-        """Quorum now (KL 6:27), serving substitutes counted, failed links absent."""
-        counting = {pid for pid, presence in self.present.items() if presence.counts}
+        """Quorum now (KL 6:27), serving substitutes counted, failed links absent, and people
+        with jäv in the open item not counted."""
+        out = self.jav.out_now(self)
+        counting = {
+            pid for pid, presence in self.present.items() if presence.counts and pid not in out
+        }
         return quorum(self.members(), self.serving, counting, self.rules)
 
     def can_decide(self, person_id: str) -> bool:
-        """True if the person holds a seat now and counts as present."""
+        """True if the person holds a seat now, counts as present and has no jäv in the
+        open item: a deciding person (beslutande)."""
         return person_id in self.quorum().counted
 
     def decision_block(self) -> RuleViolation | None:
         """Why no decision (proposal, vote) may be taken now, or None if one may.
 
         The single place decision features ask. Blocks when the meeting is not open, is
-        suspended or closed, a seat holder's link has failed or they are on a technical
-        pause, or the committee is not quorate.
+        suspended, adjourned or closed, a seat holder's link has failed or they are on a
+        technical pause, the committee is not quorate (people with jäv in the open item not
+        counted), or a remote voter's link failed during the open vote (the vote is void).
         """
         if self.phase != "open":
             return self._phase_violation()
+        if self.adjournment.current is not None:
+            return RuleViolation(
+                "adjourned",
+                "Sammanträdet är ajournerat; inga beslut fattas under ajourneringen.",
+                "The meeting is adjourned; no decisions are taken meanwhile.",
+            )
+        out = self.jav.out_now(self)
         for holder in seat_holders(self.members(), self.serving).values():
             presence = self.present.get(holder)
-            if presence is None:
+            if presence is None or holder in out:
                 continue
             name = self.people[holder].name
             if presence.link_failed:
@@ -237,7 +277,7 @@ class MeetingState:
                 f"The committee is not quorate: {q.present} of {q.members} members present, "
                 f"{q.required} required (KL 6:27).",
             )
-        return None
+        return compromised(self)
 
     # -- commands: roster and meeting --------------------------------------------------------
 
@@ -295,9 +335,13 @@ class MeetingState:
         place: str,
         at: str,
         agenda: Iterable[str] = (),
+        profile: str = "",
     ) -> MeetingCreated:
-        """Call a meeting (date YYYY-MM-DD and time HH:MM, local)."""
+        """Call a meeting (date YYYY-MM-DD and time HH:MM, local), under a rule profile
+        (`compliance.profile.PROFILES`; "" = the default)."""
         committee = self._require_committee()
+        if profile:
+            _require_known_profile(profile)
         if self.meeting is not None:
             raise RuleViolation(
                 "meeting_exists", "Sammanträdet finns redan.", "The meeting already exists."
@@ -318,7 +362,23 @@ class MeetingState:
             time=time,
             place=place,
             agenda=tuple(agenda),
+            profile=profile,
         )
+
+    def choose_profile(self, profile_id: str, at: str, by: str = "") -> ProfileChosen:
+        """Choose the meeting's rule profile, before it opens: by the chair or secretary, or
+        the secretariat with its key (`by` empty)."""
+        self._require_meeting()
+        if self.phase != "scheduled":
+            raise RuleViolation(
+                "profile_locked",
+                "Regelprofilen kan bara väljas innan sammanträdet öppnas.",
+                "The rule profile can only be chosen before the meeting opens.",
+            )
+        if by:
+            self._require_by(by, CHAIR_OR_SECRETARY)
+        _require_known_profile(profile_id)
+        return ProfileChosen(at=at, profile_id=profile_id, by=by)
 
     def issue_invitation(self, invitation_id: str, person_id: str, at: str) -> InvitationIssued:
         """Record a personal invitation (the signed link is made by the server)."""
@@ -669,6 +729,20 @@ class MeetingState:
             )
         return RuleViolation(
             "meeting_not_open", "Sammanträdet är inte öppnat.", "The meeting has not been opened."
+        )
+
+
+def profile_id_of(rules: LegalRules) -> str:
+    """The registry id of the profile whose legal rules these are, or "custom"."""
+    return next((pid for pid, p in PROFILES.items() if p.legal == rules), "custom")
+
+
+def _require_known_profile(profile_id: str) -> None:
+    if profile_id not in PROFILES:
+        raise RuleViolation(
+            "unknown_profile",
+            f"Okänd regelprofil; välj en av: {', '.join(PROFILES)}.",
+            f"Unknown rule profile; choose one of: {', '.join(PROFILES)}.",
         )
 
 

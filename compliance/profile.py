@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
+from typing import Literal
+
+SecretBallotRule = Literal["table", "count-outside"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,11 @@ class QualityRules:
 
 @dataclass(frozen=True)
 class LegalRules:
-    """Rules of procedure from the Local Government Act and the municipality's guidance."""
+    """Rules of procedure from the Local Government Act and the municipality's guidance.
+
+    Section numbers marked (unverified) were not checked against the statute text; they stay
+    out of user-facing strings until they are (docs/DOMAIN.md).
+    """
 
     name: str = "KL 2017:725 (lydelse 2026)"
     # KL 6:27 "mer än hälften"; the seed says "minst hälften" -> False
@@ -100,7 +107,23 @@ class LegalRules:
     remote_request_deadline_days: int = 4  # seed: "senast fyra dagar före"
     equal_terms_required: bool = True  # KL 5:16, 6:24: see and hear each other on equal terms
     chair_must_be_in_room: bool = True  # seed
-    secret_ballot_allowed_with_remote: bool = False  # seed: the platform cannot keep secret ballots
+    # A secret ballot (sluten omröstning) when anyone deciding takes part remotely:
+    # "table" = refused, the item is tabled (seed: the platform cannot keep the ballot secret);
+    # "count-outside" = held, with the ballots cast and counted outside Kvorum and only the
+    # totals recorded here (Kvorum never sees a ballot, so it never claims to keep one secret).
+    secret_ballot_with_remote: SecretBallotRule = "table"
+    # Time after the chair puts the question in which a deciding person may ask for a vote
+    # (votering). Seed: "ge ledamöterna tid för att kunna begära votering, då detta bedöms ta
+    # längre tid än vanligt" (remotely); the seconds are Kvorum's defaults.
+    vote_request_window_s: float = 10.0  # everyone deciding is in the room
+    vote_request_window_remote_s: float = 30.0  # anyone deciding takes part remotely
+    # A reservation is declared before the meeting ends (seed; KL 4:27, unverified); its written
+    # reason may follow until the minutes are approved (justering). Kvorum does not know that
+    # date, so the reason is accepted until this many hours after the meeting closed.
+    reservation_reason_deadline_h: float = 48.0
+    # Ties (KL 6:33-34, unverified numbers): the chair's casting vote in decisions
+    # (utslagsröst), lots in elections (lottning).
+    chair_casting_vote: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,11 +132,12 @@ class Profile:
 
     legal: LegalRules = field(default_factory=LegalRules)
     quality: QualityRules = field(default_factory=QualityRules)
+    id: str = "today"  # the registry's name for it, recorded in the meeting's log
 
 
 def default_profile() -> Profile:
     """Today's law: KL 2017:725 with equal terms (KL 5:16, 6:24)."""
-    return Profile(legal=LegalRules(), quality=QualityRules())
+    return Profile(legal=LegalRules(), quality=QualityRules(), id="today")
 
 
 def reform_profile() -> Profile:
@@ -121,10 +145,49 @@ def reform_profile() -> Profile:
 
     "See and hear each other on equal terms" gives way to the chair ensuring who takes part
     and that remote members can follow and take part. Media quality is still measured.
+    A secret ballot with remote members is held only with the ballots counted outside
+    Kvorum (Kvorum's reading of the bill, unverified).
     """
     legal = replace(
         LegalRules(),
         name="KL 2017:725 med prop. 2025/26:164 (från 2026-07-01, ej verifierad)",
         equal_terms_required=False,
+        secret_ballot_with_remote="count-outside",
     )
-    return Profile(legal=legal, quality=QualityRules())
+    return Profile(legal=legal, quality=QualityRules(), id="reform")
+
+
+def seed_half_profile() -> Profile:
+    """Today's law with the municipality's guidance's quorum: "at least half" of the members.
+
+    The statute (KL 6:27) says "more than half"; choose this only if the municipality's
+    lawyers say the guidance governs.
+    """
+    legal = replace(
+        LegalRules(),
+        name="KL 2017:725, beslutförhet enligt riktlinjen (minst hälften)",
+        quorum_more_than_half=False,
+    )
+    return Profile(legal=legal, quality=QualityRules(), id="seed-half")
+
+
+DEFAULT_PROFILE_ID = "today"
+PROFILES: dict[str, Profile] = {
+    p.id: p for p in (default_profile(), reform_profile(), seed_half_profile())
+}
+PROFILE_TITLES: dict[str, tuple[str, str]] = {  # Swedish, English, for pages and the minutes
+    "today": ("Gällande lag (KL 2017:725)", "Today's law (KL 2017:725)"),
+    "reform": (
+        "Reformen enligt prop. 2025/26:164 (ej verifierad)",
+        "The reform of prop. 2025/26:164 (unverified)",
+    ),
+    "seed-half": (
+        "Gällande lag, beslutförhet minst hälften (riktlinjen)",
+        "Today's law, quorum at least half (the guidance)",
+    ),
+}
+
+
+def profile_by_id(profile_id: str) -> Profile:
+    """The registered profile, or KeyError."""
+    return PROFILES[profile_id]

@@ -39,9 +39,10 @@ def propose_substitute(state: MeetingState, member_id: str) -> PersonAdded | Non
     """The first available ersättare for the member's seat, or None if nobody is available.
 
     Available: present as a participant (in the room, or remote deciding with a working
-    link), not on a technical pause, and not already serving.
+    link), not on a technical pause, not already serving, and without jäv in the open item.
     """
     member = state.member(member_id)
+    out = state.jav.out_now(state)
     available = [
         p
         for pid, p in state.people.items()
@@ -49,6 +50,7 @@ def propose_substitute(state: MeetingState, member_id: str) -> PersonAdded | Non
         and presence.counts
         and not presence.paused
         and pid not in state.serving
+        and pid not in out
     ]
     party_order = state.committee.party_order if state.committee else ()
     ranked = substitute_ranking(member, available, party_order)

@@ -555,7 +555,7 @@ async def test_state_summary_and_attendance_csv_follow_the_events(api, server):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0] == ["person_id", "namn", "roll", "parti", "närvaro", "från", "till",
-                       "minuter"]
+                       "minuter", "tjänstgör_för"]
     seen = [(r[0], r[4]) for r in rows[1:]]
     assert seen == [
         ("ordf", "i sammanträdeslokalen"),

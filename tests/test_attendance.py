@@ -64,10 +64,13 @@ def test_open_meeting_leaves_the_last_segment_open() -> None:
 def test_csv_lists_each_segment_with_minutes_in_roster_order() -> None:
     rows = list(csv.reader(io.StringIO(attendance_csv(evening()))))
 
-    assert rows[0] == ["person_id", "namn", "roll", "parti", "närvaro", "från", "till", "minuter"]
+    assert rows[0] == [
+        "person_id", "namn", "roll", "parti", "närvaro", "från", "till", "minuter",
+        "tjänstgör_för",
+    ]  # fmt: skip
     assert rows[1] == [
         "chair", "Person chair", "ordförande", "S", "i sammanträdeslokalen",
-        at("18:00"), at("20:00"), "120.0",
+        at("18:00"), at("20:00"), "120.0", "",
     ]  # fmt: skip
     m7 = [r for r in rows if r[0] == "m7"]
     assert [r[4] for r in m7] == [
@@ -90,3 +93,29 @@ def test_csv_quotes_names_with_commas() -> None:
     events[index] = type(chair).from_dict({**chair.to_dict(), "name": "Berg, Anna"})
     rows = list(csv.reader(io.StringIO(attendance_csv(events))))
     assert rows[1][1] == "Berg, Anna"
+
+
+def test_a_serving_substitute_is_shown_serving_for_whom_and_from_when_to_when() -> None:
+    events = meeting_events()
+    state = MeetingState.replay(events)
+    for make in (
+        lambda: state.mark_present("chair", by="sec", at=at("18:00")),
+        lambda: state.mark_present("sS1", by="sec", at=at("18:00")),
+        lambda: state.open(by="chair", at=at("18:01")),
+        lambda: state.serve_substitute("sS1", "m1", by="chair", at=at("18:20")),
+        lambda: state.release_substitute("sS1", by="chair", at=at("19:05")),
+        lambda: state.close(by="chair", at=at("20:00")),
+    ):
+        events.append(run(state, make()))
+
+    assert timelines(events)["sS1"] == [
+        Segment("in-room", at("18:00"), at("18:20")),
+        Segment("in-room", at("18:20"), at("19:05"), serving_for="m1"),
+        Segment("in-room", at("19:05"), at("20:00")),
+    ]
+    rows = [r for r in csv.reader(io.StringIO(attendance_csv(events))) if r[0] == "sS1"]
+    assert [(r[5], r[6], r[7], r[8]) for r in rows] == [
+        (at("18:00"), at("18:20"), "20.0", ""),
+        (at("18:20"), at("19:05"), "45.0", "Person m1 (m1)"),
+        (at("19:05"), at("20:00"), "55.0", ""),
+    ]

@@ -6,7 +6,14 @@ import dataclasses
 
 import pytest
 
-from compliance.profile import Band, LegalRules, QualityRules, default_profile, reform_profile
+from compliance.profile import (
+    PROFILES,
+    Band,
+    LegalRules,
+    QualityRules,
+    default_profile,
+    reform_profile,
+)
 
 
 def test_default_profile_follows_todays_law() -> None:
@@ -16,17 +23,28 @@ def test_default_profile_follows_todays_law() -> None:
     assert legal.equal_terms_required  # KL 5:16, 6:24
     assert legal.remote_request_deadline_days == 4
     assert legal.chair_must_be_in_room
-    assert not legal.secret_ballot_allowed_with_remote
+    assert legal.secret_ballot_with_remote == "table"  # seed: such items are tabled
+    assert legal.vote_request_window_remote_s > legal.vote_request_window_s
 
 
 def test_reform_profile_drops_equal_terms_and_keeps_the_rest() -> None:
     today, reform = default_profile(), reform_profile()
     assert not reform.legal.equal_terms_required
     assert "2025/26:164" in reform.legal.name
-    assert dataclasses.replace(reform.legal, name=today.legal.name, equal_terms_required=True) == (
-        today.legal
-    )
+    assert reform.legal.secret_ballot_with_remote == "count-outside"
+    assert dataclasses.replace(
+        reform.legal, name=today.legal.name, equal_terms_required=True,
+        secret_ballot_with_remote="table",
+    ) == today.legal
     assert reform.quality == today.quality
+
+
+def test_the_registry_names_today_the_reform_and_the_guidances_half() -> None:
+    assert set(PROFILES) == {"today", "reform", "seed-half"}
+    assert all(pid == p.id for pid, p in PROFILES.items())
+    assert PROFILES["today"] == default_profile()
+    assert not PROFILES["seed-half"].legal.quorum_more_than_half
+    assert PROFILES["seed-half"].legal.equal_terms_required
 
 
 def test_profiles_cannot_be_changed_in_place() -> None:
