@@ -49,6 +49,7 @@ from .auth import (
 )
 from .keys import ADMIN_KEY, CONFIG, SERVICE
 from .meetings import MeetingService
+from .views import suspension_view
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
@@ -571,7 +572,7 @@ class SecretaryApi:
             "phase": state.phase,
             "suspension": None if suspension is None else {
                 "reason": suspension.reason, "participant": suspension.participant,
-                "at": suspension.at},
+                "at": suspension.at} | (suspension_view(state) or {}),
             "quorum": {"members": q.members, "present": q.present, "required": q.required,
                        "quorate": q.quorate, "counted": list(q.counted)},
             "decision_block": None if block is None else {

