@@ -149,8 +149,7 @@ class Bench:
             frozen = member.reported_freezes.get(self.chair.id or "", (0, 0.0))
             member.freeze_downlink(self.chair.id or "", frozen[0] + 2, frozen[1] + 1.2)
         elif kind == "connection-drop":
-            await member.pc.close()
-            await member.leave()
+            await member.drop()
 
     async def undo(self, kind: str, pid: str) -> None:
         member = self.members[pid]

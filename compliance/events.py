@@ -172,11 +172,13 @@ class MarkedPresent(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class LeftMeeting(Event):
-    """A person left the meeting (or the lobby), e.g. for jäv on an item."""
+    """A person left the meeting (or the lobby), e.g. for jäv on an item; `by` is who
+    recorded it: the chair or secretary, or the person who pressed "Lämna mötet"."""
 
     type = "left"
     person_id: str
     reason: str = ""
+    by: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -487,12 +487,13 @@ class MeetingState:
         self._require_absent(person_id)
         return MarkedPresent(at=at, person_id=person_id, by=by)
 
-    def leave(self, person_id: str, at: str, reason: str = "") -> LeftMeeting:
-        """The person leaves the meeting or the lobby."""
+    def leave(self, person_id: str, at: str, reason: str = "", by: str = "") -> LeftMeeting:
+        """The person leaves the meeting or the lobby: recorded by the chair or secretary,
+        or by the person (`by` = `person_id`): a departure, never a failed link."""
         self._require_not_closed()
         if person_id not in self.present and person_id not in self.lobby:
             raise _not_present()
-        return LeftMeeting(at=at, person_id=person_id, reason=reason)
+        return LeftMeeting(at=at, person_id=person_id, reason=reason, by=by)
 
     def start_technical_pause(self, person_id: str, at: str) -> TechnicalPauseStarted:
         """A brief pause, not counted as leaving; decisions wait until it ends."""

@@ -73,11 +73,30 @@ class QualityRules:
     freeze_average_frames: int = 30  # W3C webrtc-stats: avg over the last 30 frames (media layer)
     freeze_sustained_s: float = 1.0  # MEDIA.md: a freeze is a fault when sustained >= 1.0 s
 
+    # A receiver is not blamed for a sender's trouble: what a member's browser reports about a
+    # stream whose sender had trouble this recently is the sender's, judged at its source.
+    # A gap counts as trouble from 0.3 s: a browser counts a freeze from max(3 x the frame
+    # interval, interval + 150 ms) (W3C webrtc-stats), 190-250 ms at 10-25 fps, so every
+    # freeze it can count began as a gap > 0.3 s at the server when the sender caused it.
+    uplink_trouble_gap_s: float = 0.3
+    # ... and is excused for 2.5 s after: a browser counts a freeze when the picture moves
+    # again (webrtc-stats) and reports once a second (web/meeting.js), so the report lands
+    # up to ~1 s + transport after the trouble ends; 2.5 s covers that with margin.
+    uplink_trouble_hold_s: float = 2.5
+
     # Degradation: each tick evaluates the last `window_s`; a level holds when at least
     # `votes_needed` of the last `votes_of` evaluations reached it (MEDIA.md: 3 of 4 in 2 s)
     window_s: float = 2.0  # MEDIA.md
     votes_needed: int = 3  # MEDIA.md
     votes_of: int = 4  # MEDIA.md
+    # A critical level fails the link only once it has held for 10 s; until then it is a
+    # warning. A hard fault (above) still fails it at once. Sources: ITU-T G.826 (and G.821)
+    # count a path unavailable only from 10 consecutive severely errored seconds, shorter
+    # bursts are errors, not an outage; Microsoft's call-quality classifier judges a stream's
+    # concealment ratio (> 0.07: poor) only over >= 500 packets, 10 s of Opus. Measured here:
+    # a CPU hiccup on a busy machine concealed 11.8 % of the sound for 2 s, and Chromium's
+    # encoder sent 6-9 fps for the first seconds after a camera came back.
+    critical_sustained_s: float = 10.0
     fps: Band = Band(20, 12, ideal=30)  # EN 301 549 6.5: 12 fps shall, 20 fps should
     height: Band = Band(240, 144, ideal=720)  # EN 301 549: QCIF (144) shall, QVGA/CIF (240) should
     audio_loss: Band = Band(0.025, 0.075, ideal=0)  # LiveKit connectionquality loss weights

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from compliance.profile import default_profile
+from compliance.supervision import after_restart
 from media.aiortc_tap import check_version
 from media.face_watch import FaceWatch
 from media.ice import use_addresses
@@ -108,17 +109,10 @@ def _watch_room(app: web.Application, room: Room) -> None:
 
 
 async def _interrupted_links(service: MeetingService) -> None:
-    """After a restart no remote member was seen or heard while the server was down: their
-    links count as failed, and an open meeting is suspended, until they are back (KL 6:24)."""
+    """The restart rule (compliance/supervision.py `after_restart`), for every meeting."""
     for meeting_id, state in list(service.meetings.items()):
-        remote = [pid for pid, p in state.present.items()
-                  if p.where == "remote" and not p.link_failed]
-        for pid in remote:
-            await service.run_fail_closed(meeting_id, lambda s, at, p=pid: s.report_link_failed(
-                p, at, "server.restart"))
-        if remote and state.phase == "open":
-            await service.run_fail_closed(meeting_id, lambda s, at, p=remote[0]: s.suspend(
-                at, participant=p, code="server.restart"))
+        for command in after_restart(state):
+            await service.run_fail_closed(meeting_id, command)
 
 
 async def _start(app: web.Application) -> None:

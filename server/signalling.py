@@ -16,7 +16,7 @@ from media.peer import NegotiationError
 from .invitations import InvitationRefused
 from .keys import ROOMS, SUPERVISORS
 from .messages import error
-from .rooms import Participant, Room, Rooms, describe_violation
+from .rooms import ROOM_ROLES, Participant, Room, Rooms, describe_violation
 from .views import meeting_view
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ MAX_NAME = 80
 CHAIR_COMMANDS: dict[str, Callable[[MeetingState, str, str, dict[str, Any]], Any]] = {
     "admit": lambda s, by, at, m: s.admit(_str(m, "person_id"), _mode(m), by=by, at=at),
     "mark-present": lambda s, by, at, m: s.mark_present(_str(m, "person_id"), by=by, at=at),
-    "mark-left": lambda s, by, at, m: s.leave(_str(m, "person_id"), at=at,
+    "mark-left": lambda s, by, at, m: s.leave(_str(m, "person_id"), at=at, by=by,
                                               reason=str(m.get("reason", ""))[:200]),
     "decide-remote": lambda s, by, at, m: s.decide_remote(
         _str(m, "person_id"), bool(m.get("approved")), by=by, at=at),
@@ -211,8 +211,24 @@ class Session:
             supervisor.on_downlink_report(self.participant, inbound)
 
     async def on_leave(self, message: dict[str, Any]) -> None:
-        await self.close()
-        await self.ws.close()
+        """"Lämna mötet": a remote person's deliberate leave is a departure (recorded as
+        `left`: attendance and quorum change), not a failed link. Devices in the meeting
+        room (chair, secretary) only disconnect: their people are in the room."""
+        try:
+            await self.record_departure()
+        finally:
+            await self.close()
+            await self.ws.close()
+
+    async def record_departure(self) -> None:
+        room, participant = self.room, self.participant
+        if room is None or participant is None or room.service is None:
+            return
+        person_id, state = participant.person_id, room.state
+        if person_id is None or state is None or participant.role in ROOM_ROLES:
+            return
+        if person_id in state.present or person_id in state.lobby:
+            await room.service.run(room.id, lambda s, at: s.leave(person_id, at, by=person_id))
 
     async def close(self) -> None:
         if self.room is not None and self.participant is not None:

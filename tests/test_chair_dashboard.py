@@ -177,7 +177,10 @@ async def until_led1_is_sound(chair, timeout: float = 60.0) -> None:  # type: ig
             const p = d.view.people.find((x) => x.person_id === 'led1');
             const q = d.quality.get('led1');
             return {phase: d.view.phase, restorable: d.view.restorable,
-                    failed: p.link_failed, state: q ? q.state : null}; }""")
+                    failed: p.link_failed, state: q ? q.state : null,
+                    why: (p.link_failure || {}).sv,
+                    now: q ? (q.reasons || []).map((r) => r.sv) : null,
+                    figures: q ? q.figures : null}; }""")
         if s["phase"] == "open" and not s["failed"] and s["state"] in ("ok", "degraded"):
             return
         if s["phase"] == "suspended" and s["restorable"]:
@@ -198,3 +201,23 @@ def shrink_png(png: bytes) -> bytes:
     out = io.BytesIO()
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, "PNG", optimize=True)
     return out.getvalue()
+
+
+async def test_a_member_who_presses_leave_is_recorded_as_left_not_as_a_broken_link(
+        server, browser):  # type: ignore[no-untyped-def]
+    links = links_by_name(server)
+    chair = await join(browser, links["Eva Ek"])
+    await chair.wait_for_selector("#dashboard:not([hidden]) tr[data-person='ordf']", timeout=20_000)
+    led = await join(browser, links["Karin Lind"], width=800, height=600)
+    await admit_led1(chair, led)
+    await chair.click("button.open-meeting")
+    await chair.wait_for_selector(".phase-badge:not([data-phase='scheduled'])", timeout=10_000)
+    await until_led1_is_sound(chair)
+
+    await led.click("#leave")  # "Lämna mötet"
+    await chair.wait_for_selector("tr[data-person='led1'][data-presence='absent']", timeout=10_000)
+    await asyncio.sleep(3.0)  # longer than any hard-fault rule takes
+    state = server.service.meeting(DEMO_MEETING)
+    assert state.phase == "open" and "led1" not in state.present
+    assert await chair.get_attribute(".phase-badge", "data-phase") == "open"
+    assert not await chair.query_selector("tr[data-person='led1'].link-failed")

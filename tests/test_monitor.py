@@ -249,16 +249,28 @@ def test_short_downlink_freeze_is_ignored(meeting: Meeting) -> None:
 
 
 @pytest.mark.parametrize("knob", ["audio_loss", "video_loss"])
-def test_loss_of_8_percent_fails_the_member(meeting: Meeting, knob: str) -> None:
+def test_loss_of_8_percent_sustained_for_10_s_fails_the_member(meeting: Meeting, knob: str) -> None:
     setattr(meeting.members["anna"], knob, 0.08)
-    meeting.run_until(14.0)
+    meeting.run_until(30.0)
     at, event = meeting.first(SuspendRequired)
-    # The 2 s window fills with 8 % loss by 12.0; three bad evaluations after crossing the limit.
-    assert 11.5 <= at <= 12.5
+    # The 2 s window fills with 8 % loss by 12.0; three bad evaluations after crossing the
+    # limit the critical level holds, and it fails the member 10 s later.
+    assert 21.5 <= at <= 22.5
     assert isinstance(event, SuspendRequired)
     assert event.evidence.code == knob.replace("_", ".")
     assert event.evidence.params["threshold"] == {"audio_loss": 0.075, "video_loss": 0.06}[knob]
     assert event.evidence.params["window_s"] == 2.0
+
+
+def test_a_critical_burst_shorter_than_10_s_is_a_warning_not_a_failure(meeting: Meeting) -> None:
+    """A CPU hiccup: 12 % of the sound lost for 3 s is not "cannot hear"."""
+    meeting.members["anna"].audio_loss = 0.12
+    meeting.run_until(13.0)
+    meeting.members["anna"].audio_loss = 0.0
+    meeting.run_until(30.0)
+    assert meeting.times(SuspendRequired) == []
+    assert meeting.times(QualityChanged, state="degraded") == [11.0]
+    assert meeting.monitor.state("anna")["state"] == "ok"
 
 
 def test_video_loss_of_3_percent_degrades_without_suspension(meeting: Meeting) -> None:
@@ -268,9 +280,9 @@ def test_video_loss_of_3_percent_degrades_without_suspension(meeting: Meeting) -
     assert meeting.times(SuspendRequired) == []
 
 
-def test_8_fps_fails_the_member(meeting: Meeting) -> None:
+def test_8_fps_for_10_s_fails_the_member(meeting: Meeting) -> None:
     meeting.members["anna"].fps = 8.0
-    meeting.run_until(14.0)
+    meeting.run_until(24.0)
     assert meeting.monitor.state("anna")["state"] == "failed"
     _, event = meeting.first(SuspendRequired)
     assert isinstance(event, SuspendRequired)
@@ -280,11 +292,12 @@ def test_8_fps_fails_the_member(meeting: Meeting) -> None:
 def test_degradation_needs_three_of_the_last_four_evaluations(meeting: Meeting) -> None:
     # From 10.0 every sample says 8 fps. The 2 s window holds 8 samples, so its mean first
     # drops below 20 fps at 11.0 (4 of 8 at 8 fps) and below 12 fps at 11.75 (7 of 8).
-    # Three bad evaluations later the level holds: degraded at 11.5, failed at 12.25.
+    # Three bad evaluations later the level holds: degraded at 11.5, critical at 12.25,
+    # which fails the member once held for 10 s: at 22.25.
     meeting.members["anna"].fps = 8.0
-    meeting.run_until(14.0)
-    assert meeting.times(QualityChanged) == [11.5, 12.25]
-    assert meeting.times(SuspendRequired) == [12.25]
+    meeting.run_until(24.0)
+    assert meeting.times(QualityChanged) == [11.5, 22.25]
+    assert meeting.times(SuspendRequired) == [22.25]
 
 
 def test_one_way_delay_beyond_150_ms_degrades(meeting: Meeting) -> None:
@@ -367,15 +380,46 @@ def test_a_relapse_during_hysteresis_restarts_the_clock(meeting: Meeting) -> Non
     assert meeting.times(Restorable) == [20.5]
 
 
-def test_grace_does_not_count_towards_restoration(meeting: Meeting) -> None:
+def test_the_way_back_counts_from_the_fault_clearing_grace_included(meeting: Meeting) -> None:
     anna = meeting.members["anna"]
     anna.link = "failed"
     meeting.run_until(12.0)
     meeting.monitor.track_started("anna", "link", now=12.0)  # ICE restart
     anna.link = "connected"
     meeting.run_until(22.0)
-    # Grace runs to 14.0, and to 14.25 for the downlink stream, re-reported from 12.25.
-    assert meeting.times(Restorable) == [19.25]
+    # Nothing is graded in the grace (to 14.0), but its hard checks pass from 12.25.
+    assert meeting.times(Restorable) == [17.25]
+
+
+def test_a_camera_back_at_a_low_rate_and_resolution_is_restorable_and_only_degraded(
+    meeting: Meeting,
+) -> None:
+    """Chromium after "Kamera på" on a busy machine: 8 fps for the first 2 s (the grace),
+    then 320x180 with a long delay. Degraded is lawful: restorable 5 s after it is back."""
+    anna = meeting.members["anna"]
+    anna.camera_on = False
+    meeting.run_until(12.0)
+    anna.camera_on, anna.fps = True, 8.0
+    meeting.monitor.track_started("anna", "video", now=12.0)
+    meeting.run_until(14.0)
+    anna.fps, anna.height, anna.rtt_s = 25.0, 180, 0.250
+    meeting.run_until(30.0)
+    assert meeting.times(SuspendRequired) == [10.25]
+    assert meeting.times(Restorable) == [17.25]
+    assert meeting.monitor.state("anna")["state"] == "degraded"
+
+
+def test_a_picture_still_critical_after_it_is_back_delays_the_way_back(meeting: Meeting) -> None:
+    anna = meeting.members["anna"]
+    anna.camera_on = False
+    meeting.run_until(12.0)
+    anna.camera_on, anna.fps = True, 8.0
+    meeting.monitor.track_started("anna", "video", now=12.0)
+    meeting.run_until(18.0)  # 8 fps (critical) for 4 s after the grace
+    anna.fps = 25.0
+    meeting.run_until(30.0)
+    restored = meeting.times(Restorable)
+    assert len(restored) == 1 and restored[0] > 23.0
 
 
 # ---- face presence: shown to the chair, never a suspend ----

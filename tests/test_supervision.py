@@ -1,0 +1,147 @@
+"""The supervision unit with fake time: samples and reports in, meeting commands out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from compliance.profile import QualityRules
+from compliance.supervision import (
+    Command,
+    Connection,
+    DownlinkReport,
+    FailLink,
+    RestoreLink,
+    Supervision,
+    Suspend,
+    after_restart,
+)
+
+from .test_meeting import approve_remote, at, join_remote, new_meeting, open_quorate, run
+from .test_monitor import STEP, Member
+
+
+@dataclass
+class Receiver(Member):
+    """A member whose browser also reports the freezes it saw, per sender: (when, seconds)."""
+
+    seen_freezes: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+
+class Meeting:
+    """An open meeting: the chair and m1..m6 in the room, remote members as asked."""
+
+    def __init__(self, remote: dict[str, str], opened: bool = True) -> None:
+        self.state = new_meeting()
+        for pid, mode in remote.items():
+            approve_remote(self.state, pid, mode)  # type: ignore[arg-type]
+            join_remote(self.state, pid, mode)  # type: ignore[arg-type]
+        if opened:
+            open_quorate(self.state)
+        self.unit = Supervision(QualityRules())
+        self.members = {pid: Receiver(pid) for pid in remote}
+        self.now = 0.0
+        self.commands: list[tuple[float, Command]] = []
+        self.connect()
+
+    def connect(self) -> None:
+        self.unit.connected([Connection(pid, f"Person {pid}", pid) for pid in self.members],
+                            self.state, self.now)
+
+    def run_until(self, until: float, reports: bool = False) -> None:
+        """Step 250 ms at a time: feed, tick, apply the commands as the server does."""
+        while self.now < until:
+            self.now += STEP
+            for pid, member in self.members.items():
+                for sample in member.samples(self.now):
+                    if not hasattr(sample, "from_participant"):
+                        self.unit.feed(pid, sample)  # type: ignore[arg-type]
+                for sender, freezes in member.seen_freezes.items():  # the browser's report
+                    seen = [s for t, s in freezes if t <= self.now]
+                    self.unit.downlink(pid, DownlinkReport(
+                        at=self.now, from_key=sender, kind="video", frames_per_second=25.0,
+                        freeze_count=len(seen), total_freezes_duration_s=sum(seen)))
+            for command in self.unit.tick(self.state, self.now).commands:
+                self.commands.append((self.now, command))
+                run(self.state, command(self.state, at("18:30")))
+
+    def of(self, kind: type) -> list[tuple[float, str]]:
+        return [(t, c.person_id) for t, c in self.commands if isinstance(c, kind)]
+
+
+def test_a_deciding_members_failure_fails_the_link_and_suspends_in_one_tick() -> None:
+    m = Meeting({"m7": "deciding", "m8": "deciding"})
+    m.run_until(10.0)
+    m.members["m7"].camera_on = False
+    m.run_until(11.0)
+    assert m.of(FailLink) == [(10.25, "m7")] and m.of(Suspend) == [(10.25, "m7")]
+    assert m.state.phase == "suspended" and m.state.decision_block() is not None
+    m.members["m8"].link = "disconnected"  # while suspended: her link fails, no new suspension
+    m.run_until(12.0)
+    assert m.of(FailLink) == [(10.25, "m7"), (11.25, "m8")] and len(m.of(Suspend)) == 1
+
+
+def test_a_restored_link_is_recorded_after_the_hysteresis_and_the_chair_may_resume() -> None:
+    m = Meeting({"m7": "deciding"})
+    m.run_until(10.0)
+    m.members["m7"].link = "disconnected"
+    m.run_until(12.0)
+    m.members["m7"].link = "connected"
+    m.run_until(20.0)
+    assert m.of(RestoreLink) == [(17.25, "m7")]
+    assert m.state.may_resume()
+
+
+def test_an_observers_failure_is_never_recorded() -> None:
+    m = Meeting({"m7": "attending-only"})
+    m.run_until(10.0)
+    m.members["m7"].camera_on = False
+    m.run_until(15.0)
+    assert m.commands == [] and m.state.phase == "open"
+
+
+def test_a_receiver_is_not_blamed_for_a_senders_freeze() -> None:
+    m = Meeting({"m7": "deciding", "m8": "deciding"})
+    m.members["m7"].video_gaps.append((10.0, 11.5))  # m7's camera freezes for 1.5 s ...
+    m.members["m8"].seen_freezes["m7"] = [(11.8, 1.5)]  # ... m8's browser counts it after
+    m.run_until(16.0)
+    assert m.of(FailLink) == [(11.0, "m7")]
+
+
+def test_without_the_senders_trouble_the_receiver_is_blamed() -> None:
+    m = Meeting({"m7": "deciding", "m8": "deciding"})
+    m.members["m8"].seen_freezes["m7"] = [(11.8, 1.5)]
+    m.run_until(16.0)
+    assert m.of(FailLink) == [(12.0, "m8")]
+
+
+def test_after_a_restart_remote_links_fail_and_come_back_once_seen_good() -> None:
+    m = Meeting({"m7": "deciding"})
+    restart = after_restart(m.state)
+    assert restart == [FailLink("m7", "server.restart"), Suspend("m7", "server.restart")]
+    for command in restart:
+        run(m.state, command(m.state, at("18:30")))
+    m.connect()  # she rejoins, connected at 0.25: restored 5 s (the hysteresis) later
+    m.run_until(10.0)
+    assert m.of(RestoreLink) == [(5.25, "m7")]
+
+
+def test_a_member_who_left_is_no_longer_watched() -> None:
+    m = Meeting({"m7": "deciding"})
+    m.run_until(5.0)
+    run(m.state, m.state.leave("m7", at("18:40"), by="m7"))
+    del m.members["m7"]
+    m.connect()
+    m.run_until(10.0)
+    assert m.unit.watched() == [] and m.commands == [] and m.state.phase == "open"
+
+
+def test_a_stream_back_after_a_camera_was_off_is_restorable_grace_plus_hysteresis() -> None:
+    m = Meeting({"m7": "deciding"})
+    m.run_until(10.0)
+    m.members["m7"].camera_on = False
+    m.run_until(12.0)
+    m.members["m7"].camera_on = True
+    m.unit.stream_started("m7", "video", 12.0)
+    m.run_until(25.0)
+    assert m.of(RestoreLink) and m.of(RestoreLink)[0][0] <= 12.0 + 7.25
+
