@@ -21,12 +21,16 @@ run: $(STAMP)
 test: lint system-deps
 	bash scripts/in-loopback-netns.sh $(PY) -m pytest $(PYTEST_ARGS)
 
+## (coturn: the TURN tests start their own turnserver on 127.0.0.1; the system service
+## the package would start is switched off again.)
 system-deps:
 	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v ip >/dev/null 2>&1 || missing="$$missing iproute2"; \
+	command -v turnserver >/dev/null 2>&1 || missing="$$missing coturn"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages for the tests:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  case "$$missing" in *coturn*) systemctl disable --now coturn >/dev/null 2>&1 || true;; esac; \
 	fi
 
 ## make lint: ruff on every package, mypy (strict) on the pure rules in compliance/

@@ -1,7 +1,7 @@
 """Synthetic participants for tests and benchmarks: cheap to run, easy to recognise.
 
-A participant publishes a clip encoded once (VP8 or Opus) and replayed with fresh
-timestamps, so the load generator does not encode (MEDIA.md: load generators must
+A participant publishes a clip encoded once (VP8 or H.264, and Opus) and replayed with
+fresh timestamps, so the load generator does not encode (MEDIA.md: load generators must
 be cheap). Each participant's clip carries its mark: a colour for video and a
 tone frequency for audio, so a receiver can tell whose media it got.
 """
@@ -25,12 +25,13 @@ from aiortc import (
     RTCBundlePolicy,
     RTCConfiguration,
     RTCPeerConnection,
+    RTCRtpSender,
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import RtpPacket
 
-from media.aiortc_tap import tap_receiver
+from media.aiortc_tap import receiver_codecs, restrict_answer_codecs, tap_receiver
 
 VIDEO_CLOCK = 90_000
 AUDIO_RATE = 48_000
@@ -53,6 +54,7 @@ class EncodedClip:
     frames: tuple[tuple[bytes, bool], ...]
     interval_s: float
     clock_rate: int
+    codec: str = "opus"  # "VP8", "H264" or "opus": what the clip must be sent as
 
 
 def _vp8_encoder(width: int, height: int, fps: int, bitrate: int) -> Any:
@@ -66,6 +68,29 @@ def _vp8_encoder(width: int, height: int, fps: int, bitrate: int) -> Any:
     codec.gop_size = fps
     codec.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
     return codec
+
+
+def _h264_encoder(width: int, height: int, fps: int, bitrate: int) -> Any:
+    """A constrained-baseline H.264 encoder (what Safari sends: no B-frames, SPS and PPS
+    before every keyframe), a keyframe every second like the VP8 clips."""
+    codec = av.CodecContext.create("libx264", "w")
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+    codec.time_base = fractions.Fraction(1, fps)
+    codec.framerate = fractions.Fraction(fps, 1)
+    codec.bit_rate = bitrate
+    codec.gop_size = fps
+    codec.profile = "Baseline"
+    codec.options = {"level": "31", "tune": "zerolatency", "preset": "veryfast",
+                     "x264-params": f"keyint={fps}:min-keyint={fps}:scenecut=0"}
+    return codec
+
+
+def _encoder(codec: str, width: int, height: int, fps: int, bitrate: int) -> Any:
+    if codec == "VP8":
+        return _vp8_encoder(width, height, fps, bitrate)
+    if codec == "H264":
+        return _h264_encoder(width, height, fps, bitrate)
+    raise ValueError(f"no synthetic clips in {codec!r}")
 
 
 def _yuv_frame(rgb: np.ndarray, index: int) -> av.VideoFrame:
@@ -85,10 +110,11 @@ def _encode_all(codec: Any, frames: Any) -> tuple[tuple[bytes, bool], ...]:
 
 @lru_cache(maxsize=64)
 def video_clip(mark: int, width: int = 320, height: int = 180, fps: int = 15,
-               seconds: float = 2.0, bitrate: int = 300_000) -> EncodedClip:
-    """A VP8 clip filled with the mark's colour, with a moving texture so it costs
-    bits like a camera picture."""
-    codec = _vp8_encoder(width, height, fps, bitrate)
+               seconds: float = 2.0, bitrate: int = 300_000, codec_name: str = "VP8",
+               ) -> EncodedClip:
+    """A VP8 (or H.264) clip filled with the mark's colour, with a moving texture so it
+    costs bits like a camera picture."""
+    codec = _encoder(codec_name, width, height, fps, bitrate)
     colour = np.array(MARK_COLOURS[mark % len(MARK_COLOURS)], dtype=np.int16)
     rng = np.random.default_rng(mark)
     texture = rng.integers(-25, 25, size=(height, width, 1), dtype=np.int16)
@@ -98,7 +124,8 @@ def video_clip(mark: int, width: int = 320, height: int = 180, fps: int = 15,
             rgb = np.clip(colour + np.roll(texture, shift=4 * i, axis=1), 0, 255)
             yield _yuv_frame(rgb.astype(np.uint8), i)
 
-    return EncodedClip("video", _encode_all(codec, pictures()), 1 / fps, VIDEO_CLOCK)
+    return EncodedClip("video", _encode_all(codec, pictures()), 1 / fps, VIDEO_CLOCK,
+                       codec_name)
 
 
 @lru_cache(maxsize=64)
@@ -147,7 +174,7 @@ def face_clip(width: int = 640, height: int = 360, fps: int = 25, covered: bool 
                 rgb = np.full_like(rgb, 60) + (i % 3)
             yield _yuv_frame(rgb, i)
 
-    return EncodedClip("video", _encode_all(codec, pictures()), 1 / fps, VIDEO_CLOCK)
+    return EncodedClip("video", _encode_all(codec, pictures()), 1 / fps, VIDEO_CLOCK, "VP8")
 
 
 class ReplayTrack(MediaStreamTrack):
@@ -213,6 +240,7 @@ class ReceivedStream:
     packets: int = 0
     frames: int = 0
     frame_arrivals: list[float] = field(default_factory=list)
+    codecs: dict[int, str] = field(default_factory=dict)  # payload type -> codec name seen
 
 
 class SyntheticParticipant:
@@ -221,13 +249,16 @@ class SyntheticParticipant:
 
     With ``decode`` False the received RTP is counted at the packet level and never
     decoded (cheap, for benchmarks); with True aiortc decodes it so tests can look
-    at the pixels and samples.
+    at the pixels and samples. ``codec`` is what it publishes (VP8 or H264: a replayed
+    clip cannot switch); ``decodes`` restricts what it says it can decode (an iPad
+    without VP8 decodes only {"H264"}).
     """
 
     def __init__(self, base_url: str, meeting: str, name: str, mark: int,
                  decode: bool = True, video_size: tuple[int, int] = (320, 240), fps: int = 25,
                  publish: bool = True, token: str | None = None, check: bool = False,
-                 video_clip: EncodedClip | None = None) -> None:
+                 video_clip: EncodedClip | None = None, codec: str = "VP8",
+                 decodes: set[str] | None = None) -> None:
         self.base_url = base_url
         self.meeting = meeting
         self.name = name
@@ -239,12 +270,17 @@ class SyntheticParticipant:
         self.welcome: dict[str, Any] = {}
         self.pc = RTCPeerConnection(
             RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
-        clip = video_clip or globals()["video_clip"](mark, *video_size, fps=fps)
+        clip = video_clip or globals()["video_clip"](mark, *video_size, fps=fps,
+                                                     codec_name=codec)
+        self.decodes = decodes
         self.video = ReplayTrack(clip) if publish else None
         self.audio = ReplayTrack(audio_clip(mark)) if publish else None
         if self.audio and self.video:
             self.pc.addTransceiver(self.audio, direction="sendonly")
-            self.pc.addTransceiver(self.video, direction="sendonly")
+            video = self.pc.addTransceiver(self.video, direction="sendonly")
+            video.setCodecPreferences(sorted(  # aiortc sends the first: the clip's codec
+                RTCRtpSender.getCapabilities("video").codecs,
+                key=lambda c: c.name.upper() != clip.codec.upper()))
         self.received: dict[str, ReceivedStream] = {}
         self.participants: dict[str, dict[str, Any]] = {}
         self.messages: list[dict[str, Any]] = []
@@ -360,26 +396,32 @@ class SyntheticParticipant:
         await self.pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
         for transceiver in self.pc.getTransceivers():
             info = self._tracks.get(transceiver.mid or "")
+            if info and self.decodes is not None and info["kind"] == "video":
+                restrict_answer_codecs(transceiver, self.decodes)  # at every offer
             if not info or info["role"] != "subscribe" or transceiver.mid in self.received:
                 continue
             stream = ReceivedStream(transceiver.mid, info["kind"], info["participant"])
             self.received[transceiver.mid] = stream
             if self.decode:
                 stream.track = transceiver.receiver.track
-            else:
-                tap_receiver(transceiver.receiver, self._counter(stream))
+            tap_receiver(transceiver.receiver, self._counter(stream, transceiver, self.decode))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         await self.send({"type": "answer", "sdp": self.pc.localDescription.sdp})
         self.offers += 1
 
     @staticmethod
-    def _counter(stream: ReceivedStream) -> Callable[[RtpPacket, int], Any]:
+    def _counter(stream: ReceivedStream, transceiver: Any, decode: bool
+                 ) -> Callable[[RtpPacket, int], Any]:
+        """Count packets and frames (and the codecs they came in); decode only if asked."""
         async def count(packet: RtpPacket, arrival_ms: int) -> bool:
             stream.packets += 1
+            if packet.payload_type not in stream.codecs:
+                codec = receiver_codecs(transceiver.receiver).get(packet.payload_type)
+                stream.codecs[packet.payload_type] = codec.name.upper() if codec else "?"
             if packet.marker and stream.kind == "video":
                 stream.frames += 1
                 stream.frame_arrivals.append(time.monotonic())
-            return False
+            return decode
         return count
 
     def streams_from(self, publisher: str) -> dict[str, ReceivedStream]:

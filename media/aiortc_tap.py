@@ -9,7 +9,9 @@ it sends. Kvorum forwards encoded RTP instead (MEDIA.md), so it needs three hook
 * :class:`ForwardingSender` is an ``RTCRtpSender`` that never encodes: it sends
   the RTP packets it is handed, keeps aiortc's RTCP machinery (sender reports,
   round-trip time from receiver reports) and reports NACK/PLI/FIR upward;
-* :func:`request_keyframe` sends a PLI from a receiver to its publisher.
+* :func:`request_keyframe` sends a PLI from a receiver to its publisher;
+* :func:`negotiated_codecs` reads what an answer agreed on per m-line (which codecs a
+  subscriber decodes).
 
 These reach into name-mangled attributes of aiortc 1.16.0, pinned in
 ``pyproject.toml``; ``tests/test_aiortc_tap.py`` fails loudly if an upgrade moves
@@ -70,6 +72,22 @@ def receiver_codecs(receiver: RTCRtpReceiver) -> dict[int, Any]:
 def receiver_rtx_ssrcs(receiver: RTCRtpReceiver) -> dict[int, int]:
     """RTX SSRC -> media SSRC, as negotiated."""
     return dict(receiver._RTCRtpReceiver__rtx_ssrc)  # type: ignore[attr-defined]
+
+
+def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[Any]:
+    """The codecs both sides agreed on for this m-line at the last negotiation (after an
+    answer: what the participant can decode, or send, on it), in the answer's order."""
+    return list(transceiver._codecs)
+
+
+def restrict_answer_codecs(transceiver: RTCRtpTransceiver, names: set[str]) -> None:
+    """Before ``createAnswer``: answer only with codecs of these names (e.g. {"H264"}), as a
+    device that decodes nothing else does (the synthetic clients use it)."""
+    kept = [c for c in transceiver._codecs if c.name.upper() in names]
+    kept_pts = {c.payloadType for c in kept}
+    rtx = [c for c in transceiver._codecs
+           if c.name.lower() == "rtx" and c.parameters.get("apt") in kept_pts]
+    transceiver._codecs = kept + rtx
 
 
 class ForwardingSender(RTCRtpSender):

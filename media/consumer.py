@@ -32,6 +32,7 @@ class Consumer:
         self.transceiver = transceiver
         self.sender = sender
         self.closed = False
+        self.decodable: frozenset[int] = frozenset()  # payload types the subscriber answered
         self._waiting_for_keyframe = producer.kind == "video"
         self._seq_offset: int | None = None
         self._ts_offset = 0
@@ -50,7 +51,7 @@ class Consumer:
         ntp_time: int, payload_size: int,
     ) -> None:
         """Send one packet (serialized by the producer) with this consumer's header fields."""
-        if self.closed or not self.sender.ready:
+        if self.closed or not self.sender.ready or not self.can_decode:
             return
         if self._waiting_for_keyframe:
             if not keyframe:
@@ -65,6 +66,15 @@ class Consumer:
         packet = bytearray(data)
         _pack_header(packet, 2, seq, ts, self.sender._ssrc)
         await self.sender.send_packet(bytes(packet), seq, ts, ntp_time, payload_size)
+
+    @property
+    def can_decode(self) -> bool:
+        """Whether the subscriber decodes what the publisher sends now (no transcoding)."""
+        return self.producer.payload_type in self.decodable
+
+    def restart(self) -> None:
+        """The stream starts over (new codec): forward video again from a keyframe."""
+        self._waiting_for_keyframe = self.kind == "video"
 
     async def close(self) -> None:
         """Stop forwarding; the subscriber's m-line becomes inactive at the next offer."""

@@ -56,6 +56,8 @@ class Producer:
         self.packet_observers: list[PacketObserver] = []
         self.frame_observers: list[FrameObserver] = []
         self.ssrc: int | None = None
+        self.payload_type: int | None = None  # of the media now arriving (after RTX)
+        self.codec_name: str | None = None  # "VP8", "H264", "OPUS", ...
         self.closed = False
         self._receiver = transceiver.receiver
         self._meter = meter
@@ -91,6 +93,8 @@ class Producer:
         if not packet.payload:  # padding for bandwidth probing: nothing to forward
             return self._analyse
         self.ssrc = packet.ssrc
+        if packet.payload_type != self.payload_type:
+            self._codec_changed(packet.payload_type, codec)
         now = time.monotonic()
         for observe in self.packet_observers:
             observe(packet, now)
@@ -113,6 +117,13 @@ class Producer:
         else:
             self._meter.record(0, 0)
         return self._analyse
+
+    def _codec_changed(self, payload_type: int, codec: object) -> None:
+        """The publisher (re)started or switched codec: subscribers start over at a keyframe."""
+        self.payload_type = payload_type
+        self.codec_name = codec.name.upper()  # type: ignore[attr-defined]
+        for consumer in self.consumers:
+            consumer.restart()
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most once per PLI_INTERVAL_S."""

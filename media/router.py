@@ -11,6 +11,7 @@ from aiortc import MediaStreamTrack
 from .peer import Peer
 from .producer import Producer
 from .relay_meter import RelayMeter
+from .video_codecs import VP8, meeting_codec
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Router:
         self.analyse_video = analyse_video
         self.policy = policy
         self.closed = False
+        self.video_codec = VP8  # what every publisher is asked to send (media/video_codecs.py)
         self.on_producer: list[Callable[[Producer], None]] = []
         self._lock = asyncio.Lock()
         self._pending: set[asyncio.Task[None]] = set()  # kept so they are not collected
@@ -44,8 +46,37 @@ class Router:
         if self.closed:
             raise RuntimeError("router closed")
         self.peers[peer.id] = peer
+        peer.prefer_video_codec(self.video_codec)
+        peer.on_answered = self._choose_video_codec
         peer.pc.on("track", lambda track: self._on_track(peer, track))
         await self.update_subscriptions(always_offer=[peer.id])
+
+    async def _choose_video_codec(self, answered: Peer) -> None:
+        """After each answer: if someone does not decode the meeting's codec, switch the
+        meeting (every peer is offered the new codec first and its browser follows)."""
+        decoders = [d for p in self.peers.values() if not p.closed
+                    if (d := p.decodes) is not None]
+        choice = meeting_codec(decoders)
+        if choice == self.video_codec:
+            return
+        logger.info("meeting video codec %s -> %s", self.video_codec, choice)
+        self.video_codec = choice
+        for peer in list(self.peers.values()):
+            if peer.prefer_video_codec(choice) and not peer.closed:
+                await peer.negotiate()
+
+    def undecodable(self) -> list[tuple[str, str, str, frozenset[str]]]:
+        """Who cannot see whom: (subscriber, publisher, codec sent, codecs the subscriber
+        decodes) for each video the subscriber receives in a codec it cannot decode."""
+        out = []
+        for peer in self.peers.values():
+            for consumer in peer.consumers.values():
+                producer = consumer.producer
+                if (consumer.kind == "video" and not consumer.closed and consumer.decodable
+                        and producer.codec_name is not None and not consumer.can_decode):
+                    out.append((peer.id, producer.peer_id, producer.codec_name,
+                                peer.decodes or frozenset()))
+        return out
 
     def _on_track(self, peer: Peer, track: MediaStreamTrack) -> None:
         transceiver = next(

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from compliance.attendance import attendance_csv
+from compliance.chain import verify_chain
 from compliance.events import (
     ELECTED_ROLES,
     REMOTE_MODES,
@@ -34,7 +35,11 @@ from compliance.events import (
     RemoteRequested,
     Role,
 )
+from compliance.evidence import Evidence, build_evidence
 from compliance.meeting import MeetingState, RuleViolation
+from compliance.minutes import Minutes, build_minutes
+from compliance.minutes_docx import render_docx
+from compliance.minutes_html import render_html
 from compliance.roster import RosterError, parse_roster, person_problems
 
 from .auth import (
@@ -353,6 +358,9 @@ class SecretaryApi:
             web.post("/api/meetings/{meeting_id}/requests", self.request_remote),
             web.post("/api/meetings/{meeting_id}/requests/{person_id}/decision", self.decide),
             web.get("/api/meetings/{meeting_id}/attendance.csv", self.attendance),
+            web.get("/api/meetings/{meeting_id}/minutes.html", self.minutes_html),
+            web.get("/api/meetings/{meeting_id}/minutes.docx", self.minutes_docx),
+            web.get("/api/meetings/{meeting_id}/evidence.json", self.evidence_json),
         ]
 
     # -- helpers --
@@ -718,6 +726,59 @@ class SecretaryApi:
                             content_type="text/csv", charset="utf-8",
                             headers={"Content-Disposition": disposition,
                                      "Cache-Control": "no-store"})
+
+    # -- the minutes (protokoll) and the evidence per decision --
+
+    def _record(self, meeting_id: str) -> tuple[Minutes, Evidence]:
+        """The minutes and evidence, rendered from the log as stored now, with the verdict on
+        the whole log's hash chain."""
+        stored = self.service.stored_events(meeting_id)
+        rules = self.service.profile.legal
+        evidence = build_evidence(stored, verify_chain(self.service.log.chain_rows()), rules)
+        minutes = build_minutes([s.event for s in stored], rules, evidence)
+        return minutes, evidence
+
+    @_answers_json
+    async def minutes_html(self, request: web.Request) -> web.StreamResponse:
+        """The minutes as print-ready HTML, evidence appendix included."""
+        meeting_id, _state, _ = self._manager(request)
+        minutes, _evidence = self._record(meeting_id)
+        return web.Response(text=render_html(minutes), content_type="text/html",
+                            charset="utf-8", headers={
+                                "Content-Disposition": _attachment("protokoll", meeting_id,
+                                                                   "html", inline=True),
+                                "Cache-Control": "no-store",
+                                "Content-Security-Policy": "default-src 'none'; "
+                                "style-src 'unsafe-inline'"})
+
+    @_answers_json
+    async def minutes_docx(self, request: web.Request) -> web.StreamResponse:
+        """The minutes as a Word document."""
+        meeting_id, _state, _ = self._manager(request)
+        minutes, _evidence = self._record(meeting_id)
+        return web.Response(
+            body=render_docx(minutes),
+            content_type="application/vnd.openxmlformats-officedocument."
+                         "wordprocessingml.document",
+            headers={"Content-Disposition": _attachment("protokoll", meeting_id, "docx"),
+                     "Cache-Control": "no-store"})
+
+    @_answers_json
+    async def evidence_json(self, request: web.Request) -> web.StreamResponse:
+        """The evidence per decision, with the hash chain's verdict."""
+        meeting_id, _state, _ = self._manager(request)
+        _minutes, evidence = self._record(meeting_id)
+        response = _json(evidence.to_dict())
+        response.headers["Content-Disposition"] = _attachment("beslutsbevis", meeting_id, "json")
+        return response
+
+
+def _attachment(stem: str, meeting_id: str, ext: str, inline: bool = False) -> str:
+    """A Content-Disposition with an ASCII file name and the UTF-8 one."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", meeting_id)
+    kind = "inline" if inline else "attachment"
+    return (f'{kind}; filename="{stem}-{safe}.{ext}"; '
+            f"filename*=UTF-8''{quote(f'{stem}-{safe}.{ext}')}")
 
 
 def _roster_refused(problems: Iterable[tuple[int, str, str]]) -> ApiError:

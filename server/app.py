@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -27,6 +29,7 @@ from .meetings import MeetingService, load_secret
 from .rooms import Room, Rooms
 from .signalling import websocket_handler
 from .supervisor import Supervisor
+from .turn import check_urls, ice_servers
 from .views import publish_state
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -166,7 +169,13 @@ def create_app(
         min_confidence=profile.quality.face_min_confidence,
         min_width_px=profile.quality.face_min_width_px,
     ) if config.analyse_video else None
-    app[ROOMS] = rooms = Rooms(router_factory, service)
+    check_urls(config.ice_urls, config.turn_secret)
+
+    def browser_ice_servers(user: str) -> list[dict[str, Any]]:
+        return ice_servers(config.ice_urls, config.turn_secret, user, config.turn_ttl_s,
+                           time.time())
+
+    app[ROOMS] = rooms = Rooms(router_factory, service, browser_ice_servers)
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .turn import check_urls
+
 
 @dataclass
 class Config:
@@ -21,6 +23,9 @@ class Config:
     demo: bool = True
     guest_meeting: str | None = None  # a room anyone may join by name (tests, benchmarks)
     expose_media_stats: bool = False
+    ice_urls: list[str] = field(default_factory=list)  # STUN/TURN URLs given to browsers
+    turn_secret: str | None = None  # shared with coturn (static-auth-secret)
+    turn_ttl_s: int = 12 * 3600  # a credential outlives the longest meeting day
 
 
 def _env(name: str, default: str) -> str:
@@ -54,11 +59,27 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--expose-media-stats", action="store_true",
                    default=_env("EXPOSE_MEDIA_STATS", "") == "1",
                    help="serve relay figures at /api/media-stats (benchmarks)")
+    p.add_argument("--ice-url", action="append", default=None,
+                   help="STUN or TURN server URL given to browsers, e.g. "
+                        "turns:turn.example.se:443?transport=tcp; repeatable "
+                        "(KVORUM_ICE_URLS, comma-separated)")
+    p.add_argument("--turn-secret", default=_env("TURN_SECRET", "") or None,
+                   help="shared secret with coturn's static-auth-secret (KVORUM_TURN_SECRET; "
+                        "prefer the environment, flags show in the process list)")
+    p.add_argument("--turn-ttl", type=int, default=int(_env("TURN_TTL", str(d.turn_ttl_s))),
+                   help="lifetime of a TURN credential in seconds "
+                        "(KVORUM_TURN_TTL, default %(default)s)")
     a = p.parse_args(argv)
     ice = a.ice_address or [x for x in _env("ICE_ADDRESSES", "127.0.0.1").split(",") if x]
+    ice_urls = a.ice_url or [x for x in _env("ICE_URLS", "").split(",") if x]
+    try:
+        check_urls(ice_urls, a.turn_secret)
+    except ValueError as exc:
+        p.error(str(exc))
     return Config(
         host=a.host, port=a.port, tls=not a.no_tls, cert_file=Path(a.cert),
         key_file=Path(a.key), ice_addresses=ice, database=Path(a.database),
         analyse_video=not a.no_analysis, demo=not a.no_demo, guest_meeting=a.guest_meeting,
-        expose_media_stats=a.expose_media_stats,
+        expose_media_stats=a.expose_media_stats, ice_urls=ice_urls,
+        turn_secret=a.turn_secret, turn_ttl_s=a.turn_ttl,
     )

@@ -23,7 +23,7 @@ from compliance.events import CommitteeCreated, Event, MeetingCreated
 from compliance.meeting import MeetingState, RuleViolation
 from compliance.profile import Profile
 
-from .eventlog import EventLog
+from .eventlog import EventLog, StoredEvent
 from .invitations import Invitations
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,14 @@ class MeetingService:
 
     def committee_of(self, meeting_id: str) -> str | None:
         return self._committee_of.get(meeting_id)
+
+    def stored_events(self, meeting_id: str) -> list[StoredEvent]:
+        """One meeting's events as stored (seq, hash): its committee's roster, its own
+        `meeting_created`, then its own stream; other meetings of the committee left out."""
+        committee = self.log.stored(self.committee_of(meeting_id) or "")
+        own = [s for s in committee if not (isinstance(s.event, MeetingCreated)
+                                            and s.event.meeting_id != meeting_id)]
+        return own + self.log.stored(meeting_id)
 
     def verify_invitation(self, token: str, meeting_id: str) -> str:
         """The invited person's id; raises InvitationRefused (forged, expired, revoked, other

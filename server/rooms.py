@@ -22,6 +22,7 @@ from media.router import Router
 
 from .meetings import MeetingService
 from .messages import error
+from .turn import IceServersFor
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +63,13 @@ class Room:
     """One meeting's live room."""
 
     def __init__(self, room_id: str, title: str, router: Router,
-                 service: MeetingService | None = None) -> None:
+                 service: MeetingService | None = None,
+                 ice_servers: IceServersFor = lambda user: []) -> None:
         self.id = room_id
         self.title = title
         self.router = router
         self.service = service
+        self.ice_servers = ice_servers
         self.participants: dict[str, Participant] = {}
         self.closed = False
         self.log_alerted = False  # the dashboards were told the log cannot write
@@ -127,6 +130,7 @@ class Room:
             "dashboard": participant.dashboard,
             "meeting": {"id": self.id, "title": self.title},
             "participants": self._others(participant) if participant.admitted else [],
+            "iceServers": self.ice_servers(pid),
         })
         if participant.admitted:
             await self.broadcast({"type": "participant-joined",
@@ -221,10 +225,12 @@ class Rooms:
     """All rooms of this server, by meeting id."""
 
     def __init__(self, router_factory: Callable[[], Router],
-                 service: MeetingService | None = None) -> None:
+                 service: MeetingService | None = None,
+                 ice_servers: IceServersFor = lambda user: []) -> None:
         self._rooms: dict[str, Room] = {}
         self._router_factory = router_factory
         self.service = service
+        self.ice_servers = ice_servers
         self.on_open: list[Callable[[Room], None]] = []
         if service is not None:
             service.listeners.append(self._on_event)
@@ -234,7 +240,7 @@ class Rooms:
         room = self._rooms.get(meeting_id)
         if room is None or room.closed:
             room = Room(meeting_id, title, self._router_factory(),
-                        None if guests else self.service)
+                        None if guests else self.service, self.ice_servers)
             self._rooms[meeting_id] = room
             for callback in self.on_open:
                 callback(room)
@@ -245,7 +251,8 @@ class Rooms:
         router = self._router_factory()
         router.echo = True
         room_id = "check-" + secrets.token_hex(6)
-        room = Room(room_id, "Testa din utrustning / device check", router)
+        room = Room(room_id, "Testa din utrustning / device check", router,
+                    ice_servers=self.ice_servers)
         self._rooms[room_id] = room
         for callback in self.on_open:
             callback(room)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -36,11 +39,13 @@ class RunningServer:
         return self.app[SERVICE]
 
 
-@pytest.fixture
-async def server(tmp_path) -> AsyncIterator[RunningServer]:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def running_server(tmp_path: Path, **settings: Any) -> AsyncIterator[RunningServer]:
+    """A server with the demo meeting and the guest room "open"; ``settings`` override
+    the Config's fields."""
     port = free_port()
     config = Config(host="127.0.0.1", port=port, tls=False, database=tmp_path / "kvorum.sqlite3",
-                    demo=True, guest_meeting="open")
+                    demo=True, guest_meeting="open", **settings)
     app = create_app(config)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -50,6 +55,12 @@ async def server(tmp_path) -> AsyncIterator[RunningServer]:  # type: ignore[no-u
         yield RunningServer(app, f"http://127.0.0.1:{port}")
     finally:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def server(tmp_path) -> AsyncIterator[RunningServer]:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

@@ -71,3 +71,22 @@ def test_ice_candidates_are_gathered_only_on_the_configured_addresses():
         assert aioice.ice.get_host_addresses(use_ipv4=True, use_ipv6=True) == ["127.0.0.1"]
     finally:
         aioice.ice.get_host_addresses = original
+
+
+async def test_an_answer_restricted_to_h264_is_what_the_offerer_reads_as_negotiated():
+    offerer, answerer = RTCPeerConnection(), RTCPeerConnection()
+    try:
+        sent = offerer.addTransceiver("video", direction="recvonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await answerer.setRemoteDescription(offerer.localDescription)
+        (received,) = answerer.getTransceivers()
+        assert {c.name for c in aiortc_tap.negotiated_codecs(received)} >= {"VP8", "H264"}
+        aiortc_tap.restrict_answer_codecs(received, {"H264"})
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        assert "VP8" not in answerer.localDescription.sdp
+        await offerer.setRemoteDescription(answerer.localDescription)
+        names = {c.name for c in aiortc_tap.negotiated_codecs(sent)}
+        assert names == {"H264", "rtx"}
+    finally:
+        await offerer.close()
+        await answerer.close()

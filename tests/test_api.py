@@ -382,6 +382,9 @@ MEETING_ENDPOINTS = [
     ("GET", "/requests", None),
     ("POST", "/requests/led1/decision", {"approved": False, "by": "ordf"}),
     ("GET", "/attendance.csv", None),
+    ("GET", "/minutes.html", None),
+    ("GET", "/minutes.docx", None),
+    ("GET", "/evidence.json", None),
 ]
 
 

@@ -3,6 +3,7 @@ a member's remote request, the chair's decision, attendance download; and a scre
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from server.keys import ADMIN_KEY
 
 from .browser import CHROMIUM, chromium_args
+from .test_minutes import docx_text
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -190,6 +192,21 @@ async def test_secretary_builds_a_meeting_and_invites_from_the_browser(server, b
     await download.save_as(saved)
     text = saved.read_text(encoding="utf-8-sig")
     assert "Elin Sjöberg" in text and "på distans, beslutande" in text
+
+    # The minutes and the evidence, downloaded as the secretary would.
+    async with page.expect_download() as info:
+        await page.click("#download-minutes-docx")
+    download = await info.value
+    assert download.suggested_filename == f"protokoll-{meeting_id}.docx"
+    await download.save_as(tmp_path / "protokoll.docx")
+    minutes = docx_text((tmp_path / "protokoll.docx").read_bytes())
+    assert "Elin Sjöberg (V), ledamot, deltar på distans" in minutes
+    async with page.expect_download() as info:
+        await page.click("#download-evidence")
+    download = await info.value
+    assert download.suggested_filename == f"beslutsbevis-{meeting_id}.json"
+    await download.save_as(tmp_path / "bevis.json")
+    assert json.loads((tmp_path / "bevis.json").read_text())["chain"]["intact"] is True
 
     # The screenshot for docs/: the meeting page with invitations, requests and attendance.
     await page.evaluate("window.scrollTo(0, 0)")

@@ -515,22 +515,34 @@ function renderPresence(s) {
   if (!s.presence.length) $('presence-list').append(el('li', { class: 'muted' }, 'Ingen har anmält närvaro ännu. ', en('Nobody present yet.')));
 }
 
-$('download-attendance').addEventListener('click', async () => {
-  showError($('attendance-error'), null);
+/** Fetch a file from the API with the key and hand it to the browser as a download. */
+async function download(path, fallbackName, errorBox) {
+  showError(errorBox, null);
   try {
-    const { data, response } = await api('GET', meetingPath('/attendance.csv'));
+    const { data, response } = await api('GET', meetingPath(path));
     const disposition = response.headers.get('Content-Disposition') || '';
-    const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || 'narvaro.csv';
-    const url = URL.createObjectURL(data);
+    const name = (disposition.match(/filename="([^"]+)"/) || [])[1] || fallbackName;
+    const blob = data instanceof Blob ? data
+      : new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+    const url = URL.createObjectURL(blob);
     const a = el('a', { href: url, download: name });
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   } catch (err) {
-    if (err instanceof ApiError) showError($('attendance-error'), err); else throw err;
+    if (err instanceof ApiError) showError(errorBox, err); else throw err;
   }
-});
+}
+
+$('download-attendance').addEventListener('click',
+  () => download('/attendance.csv', 'narvaro.csv', $('attendance-error')));
+$('download-minutes-html').addEventListener('click',
+  () => download('/minutes.html', 'protokoll.html', $('minutes-error')));
+$('download-minutes-docx').addEventListener('click',
+  () => download('/minutes.docx', 'protokoll.docx', $('minutes-error')));
+$('download-evidence').addEventListener('click',
+  () => download('/evidence.json', 'beslutsbevis.json', $('minutes-error')));
 
 // -- start ---------------------------------------------------------------------------------------
 
