@@ -73,15 +73,17 @@ class QualityRules:
     freeze_average_frames: int = 30  # W3C webrtc-stats: avg over the last 30 frames (media layer)
     freeze_sustained_s: float = 1.0  # MEDIA.md: a freeze is a fault when sustained >= 1.0 s
 
-    # A receiver is not blamed for a sender's trouble: what a member's browser reports about a
-    # stream whose sender had trouble this recently is the sender's, judged at its source.
-    # A gap counts as trouble from 0.3 s: a browser counts a freeze from max(3 x the frame
-    # interval, interval + 150 ms) (W3C webrtc-stats), 190-250 ms at 10-25 fps, so every
-    # freeze it can count began as a gap > 0.3 s at the server when the sender caused it.
+    # A receiver is not blamed for a sender's trouble, which is judged at its source: of the
+    # freezes a member's browser reports about a stream, as many seconds as the server saw
+    # that stream in trouble around them (plus this gap) are the sender's; and the stream's
+    # frame rate, concealment and delay there are not graded while its sender is in trouble
+    # or judged degraded or failed on that kind. A gap is trouble from 0.3 s: a browser counts
+    # a freeze from max(3 x frame interval, interval + 150 ms) (W3C webrtc-stats), 190-250 ms
+    # at 10-25 fps, so every freeze a sender causes began as a gap > 0.3 s at the server.
     uplink_trouble_gap_s: float = 0.3
-    # ... and is excused for 2.5 s after: a browser counts a freeze when the picture moves
-    # again (webrtc-stats) and reports once a second (web/meeting.js), so the report lands
-    # up to ~1 s + transport after the trouble ends; 2.5 s covers that with margin.
+    # The sender's trouble is looked for this far before a report: a browser counts a freeze
+    # when the picture moves again (webrtc-stats) and reports once a second (web/meeting.js),
+    # so a report lands up to ~1 s + transport after the trouble ends; 2.5 s covers that.
     uplink_trouble_hold_s: float = 2.5
 
     # Degradation: each tick evaluates the last `window_s`; a level holds when at least

@@ -133,9 +133,37 @@ def after_restart(state: MeetingState) -> list[Command]:
 
 
 @dataclass
+class _Trouble:
+    """When one sender's stream of one kind was in trouble: merged (start, end) spans."""
+
+    join_s: float  # spans closer than this are one
+    spans: list[list[float]] = field(default_factory=list)
+
+    def add(self, start: float, end: float) -> None:
+        if self.spans and start <= self.spans[-1][1] + self.join_s:
+            last = self.spans[-1]
+            last[0], last[1] = min(last[0], start), max(last[1], end)
+        else:
+            self.spans.append([start, end])
+        self.spans = [s for s in self.spans if s[1] > end - _TROUBLE_MEMORY_S]
+
+    @property
+    def last_end(self) -> float:
+        return self.spans[-1][1] if self.spans else float("-inf")
+
+    def seconds(self, since: float, until: float) -> float:
+        """How long the stream was in trouble between `since` and `until`."""
+        return sum(max(0.0, min(end, until) - max(start, since)) for start, end in self.spans)
+
+
+_TROUBLE_MEMORY_S = 60.0
+
+
+@dataclass
 class _Received:
     """One receiver's running totals for one stream it reports on."""
 
+    at: float | None = None  # when it last reported
     raw: tuple[int, float] | None = None  # the browser's freeze counters last reported
     excused: tuple[int, float] = (0, 0.0)  # freezes caused by the sender's own trouble
     samples: tuple[float, float] | None = None  # concealed, received audio samples
@@ -151,7 +179,7 @@ class Supervision:
         self.monitor = EqualTermsMonitor(rules)
         self._names: dict[str, str] = {}
         self._latest_video: dict[str, VideoSample] = {}
-        self._trouble_until: dict[str, float] = {}  # sender key -> its uplink was in trouble
+        self._troubles: dict[tuple[str, str], _Trouble] = {}  # sender, kind -> its trouble
         self._received: dict[tuple[str, str, str], _Received] = {}  # receiver, sender, kind
 
     # -- who is watched, in what capacity -----------------------------------------------------
@@ -188,7 +216,8 @@ class Supervision:
         self.monitor.remove_participant(key, now)
         self._names.pop(key, None)
         self._latest_video.pop(key, None)
-        self._trouble_until.pop(key, None)
+        for pair in [p for p in self._troubles if p[0] == key]:
+            del self._troubles[pair]
         for triple in [t for t in self._received if key in (t[0], t[1])]:
             del self._received[triple]
 
@@ -199,64 +228,80 @@ class Supervision:
     # -- samples in -----------------------------------------------------------------------
 
     def feed(self, key: str, sample: VideoSample | AudioSample | LinkSample | FaceSample) -> None:
-        """One measurement of `key`'s own streams or transport. A stream in trouble (a gap
-        longer than `uplink_trouble_gap_s`, a camera off, a dropped connection) excuses what
-        receivers report about it for `uplink_trouble_hold_s`."""
+        """One measurement of `key`'s own streams or transport. When a stream is in trouble
+        (a gap longer than `uplink_trouble_gap_s`, a camera off, a dropped connection) the
+        span is noted: what receivers report about it is the sender's (see `downlink`)."""
         r = self.rules
-        trouble = False
         match sample:
             case VideoSample():
                 self._latest_video[key] = sample
-                trouble = sample.current_gap_s > r.uplink_trouble_gap_s or not sample.live
+                if sample.current_gap_s > r.uplink_trouble_gap_s:
+                    self._trouble(key, "video").add(sample.at - sample.current_gap_s, sample.at)
+                if not sample.live:
+                    self._trouble(key, "video").add(sample.at - r.tick_s, sample.at)
             case AudioSample():
-                trouble = sample.seconds_since_last_packet > r.uplink_trouble_gap_s
+                silence = sample.seconds_since_last_packet
+                if silence > r.uplink_trouble_gap_s or not sample.live:
+                    self._trouble(key, "audio").add(sample.at - max(silence, r.tick_s), sample.at)
             case LinkSample():
-                trouble = sample.state in ("disconnected", "failed", "closed")
-        if trouble:
-            self._trouble_until[key] = sample.at + r.uplink_trouble_hold_s
+                if sample.state in ("disconnected", "failed", "closed"):
+                    for kind in ("audio", "video"):
+                        self._trouble(key, kind).add(sample.at - r.tick_s, sample.at)
         self.monitor.feed(key, sample)
+
+    def _trouble(self, key: str, kind: str) -> _Trouble:
+        return self._troubles.setdefault((key, kind), _Trouble(join_s=2 * self.rules.tick_s))
 
     def disconnected(self, key: str, now: float) -> None:
         """`key` has no connection now (its person is still present in the log)."""
         self.feed(key, LinkSample(at=now, state="closed", rtt_s=None))
 
     def downlink(self, receiver: str, report: DownlinkReport) -> None:
-        """What `receiver`'s browser says it receives from another participant. A freeze it
-        reports while the sender's own stream was in trouble is the sender's, judged at its
-        source: it is not held against the receiver (a frozen camera freezes every screen)."""
+        """What `receiver`'s browser says it receives from another participant.
+
+        A receiver is not blamed for the sender's trouble, which is judged at its source: of
+        the freezes it reports, as many seconds as the sender's own stream was in trouble
+        around them (plus `uplink_trouble_gap_s`) are the sender's; and its frame rate,
+        concealment and delay are not graded while the sender's own stream of that kind is
+        in trouble, degraded or failed (a frozen or slow camera is so on every screen)."""
+        r = self.rules
         triple = (receiver, report.from_key, report.kind)
         received = self._received.setdefault(triple, _Received())
         count = int(report.freeze_count or 0)
         frozen = report.total_freezes_duration_s or 0.0
         before = received.raw or (count, frozen)
-        received.raw = (count, frozen)
-        if self._sender_in_trouble(report.from_key, report.at):
-            received.excused = (
-                received.excused[0] + count - before[0],
-                received.excused[1] + frozen - before[1],
-            )
-            return
+        since = received.at if received.at is not None else report.at
+        received.raw, received.at = (count, frozen), report.at
+        new_count, new_frozen = count - before[0], frozen - before[1]
+        if new_frozen > 0:
+            trouble = self._trouble(report.from_key, report.kind).seconds(
+                since - r.uplink_trouble_hold_s, report.at)
+            excuse = min(new_frozen, trouble + r.uplink_trouble_gap_s) if trouble else 0.0
+            whole = excuse >= new_frozen
+            received.excused = (received.excused[0] + (new_count if whole else 0),
+                                received.excused[1] + excuse)
+        graded = not self._sender_in_trouble(report.from_key, report.kind, report.at)
         concealed_ratio = None
         if report.concealed_samples is not None and report.total_samples_received is not None:
             now = (report.concealed_samples, report.total_samples_received)
             then = received.samples or now
             received.samples = now
             heard = now[1] - then[1]
-            concealed_ratio = (now[0] - then[0]) / heard if heard > 0 else None
+            concealed_ratio = (now[0] - then[0]) / heard if heard > 0 and graded else None
         buffered = None
         if report.jitter_buffer_delay_s is not None and report.jitter_buffer_emitted_count:
             now = (report.jitter_buffer_delay_s, report.jitter_buffer_emitted_count)
             then = received.buffer or (0.0, 0.0)
             received.buffer = now
             emitted = now[1] - then[1]
-            buffered = (now[0] - then[0]) / emitted if emitted > 0 else None
+            buffered = (now[0] - then[0]) / emitted if emitted > 0 and graded else None
         self.monitor.feed(
             receiver,
             DownlinkSample(
                 at=report.at,
                 from_participant=report.from_key,
                 kind=report.kind,
-                frames_per_second=report.frames_per_second,
+                frames_per_second=report.frames_per_second if graded else None,
                 freeze_count=count - received.excused[0],
                 total_freezes_duration_s=frozen - received.excused[1],
                 concealed_ratio=concealed_ratio,
@@ -265,14 +310,19 @@ class Supervision:
             ),
         )
 
-    def _sender_in_trouble(self, key: str, now: float) -> bool:
-        if now < self._trouble_until.get(key, float("-inf")):
+    def _sender_in_trouble(self, key: str, kind: str, now: float) -> bool:
+        """The sender's own `kind` of stream was in trouble lately, or is judged degraded
+        or failed by the monitor now."""
+        trouble = self._troubles.get((key, kind))
+        if trouble is not None and now < trouble.last_end + self.rules.uplink_trouble_hold_s:
             return True
-        if key in self._names and self.monitor.state(key)["state"] == "failed":
-            return True
-        video = self._latest_video.get(key)
-        gap = video.current_gap_s + (now - video.at) if video is not None else 0.0
-        return gap > self.rules.uplink_trouble_gap_s
+        if kind == "video" and (video := self._latest_video.get(key)) is not None:
+            if video.current_gap_s + (now - video.at) > self.rules.uplink_trouble_gap_s:
+                return True
+        if key not in self._names:
+            return False
+        reasons: list[dict[str, Any]] = self.monitor.state(key)["reasons"]  # type: ignore[assignment]
+        return any(r["code"].split(".")[0] in (kind, "link", "transport") for r in reasons)
 
     # -- decisions out --------------------------------------------------------------------
 

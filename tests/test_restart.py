@@ -18,7 +18,7 @@ from server.eventlog import EventLog
 from server.invitations import Invitations
 from server.meetings import MeetingService, load_secret
 
-from .meeting_helpers import command, next_message
+from .meeting_helpers import command, next_message, open_when_links_work
 
 MEMBERS = ["led1", "led2", "led3"]
 
@@ -45,17 +45,6 @@ def replayed(folder: Path) -> dict[str, Any]:
 def failures(folder: Path) -> list[Any]:
     with EventLog(folder / "kvorum.sqlite3") as log:
         return [e for e in log.events("demo") if e.type == "link_failed"]
-
-
-async def open_when_links_work(chair: SyntheticParticipant, folder: Path) -> None:
-    """Open the meeting as a chair would: once the roll call finds every link working."""
-    for _ in range(60):
-        opened = await command(chair, {"type": "open-meeting"})
-        if opened["type"] == "done":
-            return
-        assert opened["code"] == "links_failed", opened
-        await asyncio.sleep(1)
-    raise AssertionError(f"the links never all worked: {failures(folder)}")
 
 
 def free_port() -> int:
@@ -104,7 +93,7 @@ async def test_kill_9_and_restart_keeps_the_meeting_and_people_rejoin(tmp_path):
             reply = await command(chair, {"type": "mark-present", "person_id": pid})
             assert reply["type"] == "done"
         assert await media_flows(people), "media did not flow before the crash"
-        await open_when_links_work(chair, tmp_path)
+        await open_when_links_work(chair)
         before = replayed(tmp_path)
         # On a loaded machine a member's stream may stall for a second and suspend the
         # meeting before the crash: what matters here is that the crash changes nothing.

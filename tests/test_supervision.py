@@ -25,6 +25,7 @@ class Receiver(Member):
     """A member whose browser also reports the freezes it saw, per sender: (when, seconds)."""
 
     seen_freezes: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    seen_fps: dict[str, float] = field(default_factory=dict)  # sender -> fps this browser sees
 
 
 class Meeting:
@@ -55,10 +56,11 @@ class Meeting:
                 for sample in member.samples(self.now):
                     if not hasattr(sample, "from_participant"):
                         self.unit.feed(pid, sample)  # type: ignore[arg-type]
-                for sender, freezes in member.seen_freezes.items():  # the browser's report
-                    seen = [s for t, s in freezes if t <= self.now]
+                for sender in {*member.seen_freezes, *member.seen_fps}:  # the browser's report
+                    seen = [s for t, s in member.seen_freezes.get(sender, []) if t <= self.now]
                     self.unit.downlink(pid, DownlinkReport(
-                        at=self.now, from_key=sender, kind="video", frames_per_second=25.0,
+                        at=self.now, from_key=sender, kind="video",
+                        frames_per_second=member.seen_fps.get(sender, 25.0),
                         freeze_count=len(seen), total_freezes_duration_s=sum(seen)))
             for command in self.unit.tick(self.state, self.now).commands:
                 self.commands.append((self.now, command))
@@ -112,6 +114,25 @@ def test_without_the_senders_trouble_the_receiver_is_blamed() -> None:
     m.members["m8"].seen_freezes["m7"] = [(11.8, 1.5)]
     m.run_until(16.0)
     assert m.of(FailLink) == [(12.0, "m8")]
+
+
+def test_a_senders_short_gap_excuses_only_its_own_length() -> None:
+    """A busy sender's 0.4 s hiccup does not hide the receiver's own 1.6 s of freezes."""
+    m = Meeting({"m7": "deciding", "m8": "deciding"})
+    m.members["m7"].video_gaps.append((11.0, 11.4))
+    m.members["m8"].seen_freezes["m7"] = [(11.8, 0.4), (11.8, 1.2)]
+    m.run_until(16.0)
+    assert m.of(FailLink) == [(12.0, "m8")]
+
+
+def test_a_receiver_is_not_graded_on_a_slow_senders_frame_rate() -> None:
+    """The sender sends 8 fps: she fails after 10 s; her receivers see 8 fps too, and are
+    not blamed for it."""
+    m = Meeting({"m7": "deciding", "m8": "deciding"})
+    m.members["m7"].fps = 8.0
+    m.members["m8"].seen_fps["m7"] = 8.0
+    m.run_until(30.0)
+    assert [pid for _, pid in m.of(FailLink)] == ["m7"]
 
 
 def test_after_a_restart_remote_links_fail_and_come_back_once_seen_good() -> None:
