@@ -102,16 +102,16 @@ class ChairView:
         return None
 
     def reasons_of(self, person_id: str, since: float, until: float) -> list[str]:
-        """The monitor's reasons about `person_id` the chair was shown in a time span."""
-        seen: list[str] = []
+        """The monitor's reasons about `person_id` the chair was shown in a time span: the
+        first wording of each rule, with when it was first shown (seconds from `since`)."""
+        seen: dict[str, str] = {}
         for at, message in self.quality:
             if since <= at <= until:
                 for row in message["participants"]:
                     if row.get("person_id") == person_id:
                         for reason in row.get("reasons") or []:
-                            if reason["sv"] not in seen:
-                                seen.append(reason["sv"])
-        return seen
+                            seen.setdefault(reason["code"], f"+{at - since:.1f} s: {reason['sv']}")
+        return list(seen.values())
 
 
 def ensure_stress_ng() -> str:
@@ -139,6 +139,16 @@ async def join(browser: Any, link: str, view: ChairView | None = None) -> Any:
     return page
 
 
+async def page_state(page: Any) -> dict[str, Any]:
+    """A member page's own view of its connection, for the log."""
+    return dict(await page.evaluate("""() => {
+        const s = window.kvorum;
+        const track = (t) => `${t.kind}:${t.readyState}:${t.enabled}`;
+        return {pc: s.pc ? s.pc.connectionState : null, ws: s.ws ? s.ws.readyState : null,
+                hidden: document.hidden, tracks: s.local ? s.local.getTracks().map(track) : []};
+    }"""))
+
+
 async def send(chair: Any, message: dict[str, Any]) -> None:
     await chair.evaluate("(m) => window.kvorumDashboard.api.send(m)", message)
 
@@ -158,7 +168,8 @@ async def run(soak_seconds: float, toggles: int, off_seconds: float, stress_cpus
     if stress_cpus:
         stress = subprocess.Popen([ensure_stress_ng(), "--cpu", str(stress_cpus), "--quiet"])
     port = free_port()
-    server, tokens = start_server(port, folder)
+    server, tokens = start_server(port, folder, keep_log=True)
+    log(f"server log: {folder / 'server.log'}")
     base = f"http://127.0.0.1:{port}"
     result: dict[str, Any] = {"soak_seconds": soak_seconds, "toggles": toggles,
                               "stress_cpus": stress_cpus, "machine_cores": os.cpu_count()}
@@ -185,11 +196,19 @@ async def run(soak_seconds: float, toggles: int, off_seconds: float, stress_cpus
             start = time.monotonic()
             if soak_seconds:
                 log(f"soak: {soak_seconds:.0f} s, nothing done")
+                reported = 0
                 while time.monotonic() - start < soak_seconds:
                     await asyncio.sleep(min(30.0, soak_seconds - (time.monotonic() - start)))
+                    failures = view.failures(start)
                     log(f"  {time.monotonic() - start:5.0f} s: "
                         f"{len(view.suspensions(start))} suspensions, "
-                        f"{len(view.failures(start))} failed links")
+                        f"{len(failures)} failed links")
+                    for failure in failures[reported:]:
+                        log(f"    +{failure['at'] - start:.1f} s {failure['person_id']}: "
+                            f"{failure['why']}")
+                    reported = len(failures)
+            for pid, page in pages.items():
+                log(f"  {pid}'s page: {await page_state(page)}")
             result["soak_suspensions"] = view.suspensions(start)
             result["soak_failed_links"] = view.failures(start)
             for item in result["soak_suspensions"] + result["soak_failed_links"]:

@@ -44,16 +44,19 @@ def log(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def start_server(port: int, folder: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """The server in its own process; returns it and the demo tokens by person id."""
+def start_server(port: int, folder: Path, keep_log: bool = False
+                 ) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """The server in its own process; returns it and the demo tokens by person id. With
+    `keep_log` its log goes to `folder`/server.log."""
+    log_file = (folder / "server.log").open("w") if keep_log else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "--no-tls", "--host", "127.0.0.1", "--port", str(port),
          "--database", str(folder / "kvorum.sqlite3"), "--ice-address", "127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE, stderr=log_file, text=True,
         cwd=Path(__file__).resolve().parent.parent)
     tokens: dict[str, str] = {}
     assert process.stdout is not None
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine starts slowly
     for line in process.stdout:
         match = re.match(r"\s+(.+?) \((.+?)\): \S+\?t=(\S+)", line)
         if match and match.group(1) in DEMO_NAMES:
