@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -66,12 +67,16 @@ def start_server(port: int, folder: Path, keep_log: bool = False
     if len(tokens) != len(DEMO_NAMES):
         process.kill()
         raise RuntimeError("the server did not print the demo meeting's links")
+    while time.monotonic() < deadline:  # the links are printed just before it listens
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
     return process, tokens
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])

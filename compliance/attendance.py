@@ -165,6 +165,7 @@ def attendance_csv(events: Iterable[Event]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
+    cell = _inert
     for pid in ordered:
         person = people.get(pid)
         for seg in per_person[pid]:
@@ -173,10 +174,10 @@ def attendance_csv(events: Iterable[Event]) -> str:
             serving = f"{member.name} ({seg.serving_for})" if member else seg.serving_for or ""
             writer.writerow(
                 (
-                    pid,
-                    person.name if person else "",
+                    cell(pid),
+                    cell(person.name if person else ""),
                     person.role if person else "",
-                    person.party if person else "",
+                    cell(person.party if person else ""),
                     LABEL_SV[seg.state],
                     seg.start,
                     seg.end or "",
@@ -185,3 +186,9 @@ def attendance_csv(events: Iterable[Event]) -> str:
                 )
             )
     return out.getvalue()
+
+
+def _inert(text: str) -> str:
+    """A cell a spreadsheet will show, never run: text starting with = + - @ (or a tab or
+    carriage return) would be read as a formula, so it gets a leading apostrophe (OWASP)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -141,6 +141,7 @@ class RemoteDecided(Event):
     approved: bool
     by: str
     reason: str = ""
+    recorded_by: str = ""  # "" the chair acted; "secretariat": recorded on the chair's word
 
 
 @dataclass(frozen=True, kw_only=True)

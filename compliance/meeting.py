@@ -17,6 +17,7 @@ from compliance.adjournment import Adjournment
 from compliance.agenda import Agenda
 from compliance.events import (
     ELECTED_ROLES,
+    REMOTE_MODES,
     ROLE_EN,
     SEAT_ROLES,
     Admitted,
@@ -64,6 +65,17 @@ from compliance.votes import Votes, compromised
 Phase = Literal["scheduled", "open", "suspended", "closed"]
 CHAIR: tuple[Role, ...] = ("ordförande",)
 CHAIR_OR_SECRETARY: tuple[Role, ...] = ("ordförande", "sekreterare")
+# Who may run each command that names its caller (`by`); the dashboards show this table.
+COMMAND_ROLES: dict[str, tuple[Role, ...]] = {
+    "decide_remote": CHAIR,
+    "admit": CHAIR_OR_SECRETARY,
+    "mark_present": CHAIR_OR_SECRETARY,
+    "serve_substitute": CHAIR,
+    "release_substitute": CHAIR,
+    "open": CHAIR,
+    "resume": CHAIR,
+    "close": CHAIR,
+}
 
 
 @dataclass
@@ -422,18 +434,21 @@ class MeetingState:
         return RemoteRequested(at=at, person_id=person_id, mode=mode, late=late, reason=reason)
 
     def decide_remote(
-        self, person_id: str, approved: bool, by: str, at: str, reason: str = ""
+        self, person_id: str, approved: bool, by: str, at: str, reason: str = "",
+        recorded_by: str = "",
     ) -> RemoteDecided:
-        """The chair approves or refuses the person's latest remote request."""
+        """The chair approves or refuses the person's latest remote request (`recorded_by`:
+        who entered it, when not the chair themself, e.g. "secretariat")."""
         self._require_not_closed()
-        self._require_by(by, CHAIR)
+        self._require_by(by, COMMAND_ROLES["decide_remote"])
         if person_id not in self.requests:
             raise RuleViolation(
                 "no_request",
                 "Det finns ingen begäran om deltagande på distans.",
                 "There is no request to take part remotely.",
             )
-        return RemoteDecided(at=at, person_id=person_id, approved=approved, by=by, reason=reason)
+        return RemoteDecided(at=at, person_id=person_id, approved=approved, by=by, reason=reason,
+                             recorded_by=recorded_by)
 
     # -- commands: joining and leaving --------------------------------------------------------
 
@@ -453,7 +468,7 @@ class MeetingState:
     def admit(self, person_id: str, mode: RemoteMode, by: str, at: str) -> Admitted:
         """Let a remote person in from the lobby; deciding needs the chair's approval of it."""
         self._require_not_closed()
-        self._require_by(by, CHAIR_OR_SECRETARY)
+        self._require_by(by, COMMAND_ROLES["admit"])
         person = self.person(person_id)
         if person_id not in self.lobby:
             raise RuleViolation(
@@ -461,9 +476,26 @@ class MeetingState:
                 "Personen väntar inte i lobbyn.",
                 "The person is not waiting in the lobby.",
             )
+        self._require_admissible(person, mode)
+        return Admitted(at=at, person_id=person_id, mode=mode, by=by)
+
+    def admit_modes(self, person_id: str) -> list[RemoteMode]:
+        """The modes `admit` accepts for this person by the rules on remote participation
+        (what the chair's dashboard offers; being in the lobby is checked by `admit`)."""
+        person = self.person(person_id)
+        modes: list[RemoteMode] = []
+        for mode in REMOTE_MODES:
+            try:
+                self._require_admissible(person, mode)
+            except RuleViolation:
+                continue
+            modes.append(mode)
+        return modes
+
+    def _require_admissible(self, person: PersonAdded, mode: RemoteMode) -> None:
         self._require_may_be_remote(person, mode)
         if person.role in ELECTED_ROLES:
-            approved = self.approved_mode(person_id)
+            approved = self.approved_mode(person.person_id)
             if approved is None:
                 raise RuleViolation(
                     "remote_not_approved",
@@ -477,12 +509,11 @@ class MeetingState:
                     "The chair approved remote attendance without the right to take part "
                     "in decisions.",
                 )
-        return Admitted(at=at, person_id=person_id, mode=mode, by=by)
 
     def mark_present(self, person_id: str, by: str, at: str) -> MarkedPresent:
         """Roll call (upprop): the person is in the room."""
         self._require_not_closed()
-        self._require_by(by, CHAIR_OR_SECRETARY)
+        self._require_by(by, COMMAND_ROLES["mark_present"])
         self.person(person_id)
         self._require_absent(person_id)
         return MarkedPresent(at=at, person_id=person_id, by=by)
@@ -543,7 +574,7 @@ class MeetingState:
     ) -> SubstituteServing:
         """The chair confirms a present substitute to serve in a member's seat."""
         self._require_not_closed()
-        self._require_by(by, CHAIR)
+        self._require_by(by, COMMAND_ROLES["serve_substitute"])
         self.member(member_id)
         if self.person(substitute_id).role != "ersättare":
             raise RuleViolation(
@@ -573,7 +604,7 @@ class MeetingState:
     def release_substitute(self, substitute_id: str, by: str, at: str) -> SubstituteReleased:
         """The chair ends a substitute's service; the seat returns to its member."""
         self._require_not_closed()
-        self._require_by(by, CHAIR)
+        self._require_by(by, COMMAND_ROLES["release_substitute"])
         if substitute_id not in self.serving:
             raise RuleViolation(
                 "not_serving", "Ersättaren tjänstgör inte.", "The substitute is not serving."
@@ -591,7 +622,7 @@ class MeetingState:
                 "Sammanträdet är redan öppnat.",
                 "The meeting has already been opened.",
             )
-        self._require_by(by, CHAIR)
+        self._require_by(by, COMMAND_ROLES["open"])
         presence = self.present.get(by)
         if self.rules.chair_must_be_in_room and (presence is None or presence.where != "room"):
             raise _chair_in_room()
@@ -636,7 +667,7 @@ class MeetingState:
             raise RuleViolation(
                 "not_suspended", "Sammanträdet är inte avbrutet.", "The meeting is not suspended."
             )
-        self._require_by(by, CHAIR)
+        self._require_by(by, COMMAND_ROLES["resume"])
         if not self.may_resume():
             raise RuleViolation(
                 "not_restorable",
@@ -651,7 +682,7 @@ class MeetingState:
         """The chair closes an open or suspended meeting."""
         if self.phase not in ("open", "suspended"):
             raise self._phase_violation()
-        self._require_by(by, CHAIR)
+        self._require_by(by, COMMAND_ROLES["close"])
         return MeetingClosed(at=at, by=by)
 
     # -- shared checks ---------------------------------------------------------------------------

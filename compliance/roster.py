@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from compliance.events import ELECTED_ROLES, ROLES, PersonAdded, Role
 
@@ -24,6 +24,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "email": ("e-mail", "email", "e-post", "epost"),
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The one set of limits for a roster entry, whether it comes from the API or a CSV file.
+MAX_NAME = 120
+MAX_PARTY = 40
+MAX_EMAIL = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,17 @@ def person_problems(
 ) -> list[tuple[str, str]]:
     """What makes one roster entry invalid, as (Swedish, English) messages; empty if valid."""
     problems: list[tuple[str, str]] = []
+    for label_sv, label_en, value, limit in (("namn", "name", name, MAX_NAME),
+                                             ("parti", "party", party, MAX_PARTY),
+                                             ("e-post", "e-mail", email, MAX_EMAIL)):
+        if len(value) > limit:
+            problems.append((f"{label_sv} är för långt (högst {limit} tecken)",
+                             f"{label_en} is too long (at most {limit} characters)"))
+        if _CONTROL.search(value):
+            problems.append((f"{label_sv} innehåller styrtecken",
+                             f"{label_en} contains control characters"))
+    if problems:
+        return problems
     if not name.strip():
         problems.append(("namn saknas", "name is missing"))
     if role not in ROLES:
@@ -107,7 +123,10 @@ def parse_roster(text: str) -> list[RosterRow]:
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
 
-    header = next((r for r in reader if any(c.strip() for c in r)), None)
+    try:
+        header = next((r for r in reader if any(c.strip() for c in r)), None)
+    except csv.Error as exc:
+        raise RosterError([_unreadable(reader.line_num or 1, exc)]) from None
     if header is None:
         raise RosterError([RosterProblem(1, "filen är tom", "the file is empty")])
     index = _column_index(header, reader.line_num)
@@ -115,7 +134,7 @@ def parse_roster(text: str) -> list[RosterRow]:
     rows: list[RosterRow] = []
     problems: list[RosterProblem] = []
     seen: dict[tuple[str, ...], int] = {}  # what must be unique -> the line it first appeared on
-    for record in reader:
+    for record in _records(reader, problems):
         line = reader.line_num
         if not any(c.strip() for c in record):
             continue
@@ -137,6 +156,19 @@ def parse_roster(text: str) -> list[RosterRow]:
     if problems:
         raise RosterError(problems)
     return rows
+
+
+def _records(reader: Any, problems: list[RosterProblem]) -> Iterator[list[str]]:
+    """The reader's records; a line the csv module cannot read (a field over its size limit)
+    becomes a problem, and the file is not read further."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        problems.append(_unreadable(reader.line_num, exc))
+
+
+def _unreadable(line: int, exc: csv.Error) -> RosterProblem:
+    return RosterProblem(line, f"raden kan inte läsas ({exc})", f"the line cannot be read ({exc})")
 
 
 def _duplicates(row: RosterRow, seen: dict[tuple[str, ...], int]) -> list[tuple[str, str]]:

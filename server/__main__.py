@@ -12,6 +12,7 @@ from .auth import secretary_link
 from .config import parse_args
 from .demo import demo_links
 from .keys import ADMIN_KEY, SERVICE
+from .security import AccessLogger
 from .tls import ensure_certificate, server_context
 
 
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"    {name} ({role}): {link}", flush=True)
 
     app.on_startup.append(announce)
-    web.run_app(app, host=config.host, port=config.port, ssl_context=ssl_context, print=None)
+    web.run_app(app, host=config.host, port=config.port, ssl_context=ssl_context, print=None,
+                access_log_class=AccessLogger)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Container, Iterable
@@ -24,12 +23,14 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from compliance import roster
 from compliance.attendance import attendance_csv
 from compliance.chain import verify_chain
 from compliance.events import (
     ELECTED_ROLES,
     REMOTE_MODES,
     ROLE_EN,
+    ROLES,
     PersonAdded,
     RemoteMode,
     RemoteRequested,
@@ -54,6 +55,20 @@ from .auth import (
 )
 from .keys import ADMIN_KEY, CONFIG, SERVICE
 from .meetings import MeetingService
+from .schemas import (
+    Body,
+    CommitteeBody,
+    DecisionBody,
+    Empty,
+    Invalid,
+    InvitationBody,
+    MeetingBody,
+    PersonBody,
+    RequestBody,
+    RevokeBody,
+    check,
+    read_json,
+)
 from .views import suspension_view
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -121,28 +136,31 @@ def _json(data: Any, status: int = 200) -> web.Response:
                              dumps=dumps)
 
 
-async def _body(request: web.Request, optional: bool = False) -> dict[str, Any]:
-    """The request's JSON object; 400 with a clear message if it is not one."""
+async def _fields(request: web.Request, schema: type[Body], optional: bool = False) -> Fields:
+    """The request's JSON object checked by its schema (server/schemas.py): 400 if it is not
+    a JSON object; otherwise its fields, with a problem for each of the wrong type, for
+    `Fields` to add its own and refuse them all at once (422)."""
     raw = await request.read()
     if not raw.strip():
         if optional:
-            return {}
+            return Fields({})
         raise ApiError(400, "bad_json", "Begäran saknar innehåll; skicka ett JSON-objekt.",
                        "The request has no body; send a JSON object.")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ApiError(400, "bad_json", "Innehållet är inte UTF-8.",
-                       "The body is not UTF-8.") from None
-    except json.JSONDecodeError as exc:
-        raise ApiError(400, "bad_json",
-                       f"Innehållet är inte giltig JSON (rad {exc.lineno}, kolumn {exc.colno}).",
-                       f"The body is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                       f"{exc.msg}).") from None
+        data = read_json(raw)
+    except Invalid as exc:
+        if exc.code == "bad-json":
+            raise ApiError(400, "bad_json", exc.message_sv, exc.message_en) from None
+        raise ApiError(422, "invalid_input", exc.message_sv, exc.message_en,
+                       problems=[p._asdict() for p in exc.problems]) from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", "Innehållet ska vara ett JSON-objekt {…}.",
                        "The body must be a JSON object {…}.")
-    return data
+    values, problems = check(data, schema)
+    fields = Fields(values)
+    for problem in problems:
+        fields.problem(problem.field, problem.message_sv, problem.message_en)
+    return fields
 
 
 class Fields:
@@ -153,6 +171,9 @@ class Fields:
         self.problems: list[dict[str, str]] = []
 
     def problem(self, name: str, sv: str, en: str) -> None:
+        """Note a problem with field `name` (only the first one per field is kept)."""
+        if name and any(p["field"] == name for p in self.problems):
+            return
         label_sv, label_en = FIELD_NAMES.get(name, (name, name))
         self.problems.append({"field": name, "message_sv": f"{label_sv}: {sv}",
                               "message_en": f"{label_en}: {en}"})
@@ -202,7 +223,7 @@ class Fields:
         value = self.data.get(name)
         if value is None or value == "":
             return None
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             return int(value.strip())
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(name, "ska vara ett heltal", "must be a whole number")
@@ -321,6 +342,7 @@ def request_view(state: MeetingState, req: RemoteRequested) -> dict[str, Any]:
         "status": status,
         "decision": None if decision is None else {
             "approved": decision.approved, "by": decision.by, "by_name": by.name if by else "",
+            "recorded_by": decision.recorded_by,
             "reason": decision.reason, "at": decision.at},
     }
 
@@ -398,8 +420,10 @@ class SecretaryApi:
 
         return sorted(found, key=when)
 
-    def _invitation_view(self, meeting_id: str, state: MeetingState,
-                         invitation_id: str) -> dict[str, Any]:
+    def _invitation_view(self, meeting_id: str, state: MeetingState, invitation_id: str,
+                         caller: Caller) -> dict[str, Any]:
+        """An invitation; its usable link only for the secretariat (admin key) and for the
+        invited person themself: a chair or secretary never holds another person's key."""
         person_id = state.invitations[invitation_id]
         person = state.people.get(person_id)
         revoked = invitation_id in state.revoked
@@ -407,7 +431,7 @@ class SecretaryApi:
             "invitation_id": invitation_id, "person_id": person_id,
             "name": person.name if person else "", "role": person.role if person else "",
             "revoked": revoked, "link": None, "request_link": None}
-        if not revoked:
+        if not revoked and (caller.admin or caller.person_id == person_id):
             token = quote(self.service.token_for(meeting_id, invitation_id), safe="")
             view["link"] = f"/m/{quote(meeting_id)}?t={token}"
             view["request_link"] = f"/m/{quote(meeting_id)}/request?t={token}"
@@ -419,7 +443,8 @@ class SecretaryApi:
         return {"id": committee_id, "name": state.committee.name,
                 "party_order": list(state.committee.party_order),
                 "people": [person_view(p) for p in state.people.values()],
-                "meetings": [meeting_brief(mid, s) for mid, s in self._meetings_of(committee_id)]}
+                "meetings": [meeting_brief(mid, s) for mid, s in self._meetings_of(committee_id)],
+                "roles": [{"role": r, "role_en": ROLE_EN[r]} for r in ROLES]}
 
     # -- committees and rosters (admin key) --
 
@@ -438,7 +463,7 @@ class SecretaryApi:
     @_answers_json
     async def create_committee(self, request: web.Request) -> web.StreamResponse:
         require_admin(request, self.admin_key)
-        f = Fields(await _body(request))
+        f = await _fields(request, CommitteeBody)
         name = f.text("name")
         committee_id = f.text("id", required=False, pattern=ID_PATTERN,
                               example="socialnamnden")
@@ -458,13 +483,13 @@ class SecretaryApi:
     async def add_person(self, request: web.Request) -> web.StreamResponse:
         require_admin(request, self.admin_key)
         committee_id = request.match_info["committee_id"]
-        f = Fields(await _body(request))
+        f = await _fields(request, PersonBody)
         # name, role and e-mail are checked by the roster's own rules, every problem at once
-        name = f.text("name", required=False)
+        name = f.text("name", required=False, max_len=roster.MAX_NAME)
         role = f.text("role", required=False, max_len=40).lower()
-        party = f.text("party", required=False, max_len=40)
+        party = f.text("party", required=False, max_len=roster.MAX_PARTY)
         order = f.integer("substitute_order")
-        email = f.text("email", required=False, max_len=200)
+        email = f.text("email", required=False, max_len=roster.MAX_EMAIL)
         person_id = f.text("id", required=False, pattern=ID_PATTERN, example="anna-lind")
         if not f.problems:
             f.problems += [{"field": "", "message_sv": sv, "message_en": en}
@@ -489,11 +514,7 @@ class SecretaryApi:
         """CSV text in; every bad line reported and nothing added, or every row added."""
         require_admin(request, self.admin_key)
         committee_id = request.match_info["committee_id"]
-        raw = await request.read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")  # what older Swedish Excel saves as "CSV"
+        text = roster_text(await request.read())
         async with self.lock:
             state = self._committee(committee_id)
             try:
@@ -538,7 +559,7 @@ class SecretaryApi:
     async def create_meeting(self, request: web.Request) -> web.StreamResponse:
         require_admin(request, self.admin_key)
         committee_id = request.match_info["committee_id"]
-        f = Fields(await _body(request))
+        f = await _fields(request, MeetingBody)
         date = f.text("date", pattern=DATE_PATTERN, example="2026-05-20", check=_is_date)
         time = f.text("time", pattern=TIME_PATTERN, example="18:00", check=_is_time)
         place = f.text("place", max_len=200)
@@ -594,25 +615,26 @@ class SecretaryApi:
 
     @_answers_json
     async def list_invitations(self, request: web.Request) -> web.StreamResponse:
-        meeting_id, state, _ = self._manager(request)
-        return _json([self._invitation_view(meeting_id, state, iid)
+        meeting_id, state, caller = self._manager(request)
+        return _json([self._invitation_view(meeting_id, state, iid, caller)
                       for iid in state.invitations])
 
     @_answers_json
     async def issue_invitation(self, request: web.Request) -> web.StreamResponse:
-        meeting_id, state, _ = self._manager(request)
-        f = Fields(await _body(request))
+        meeting_id, state, caller = self._manager(request)
+        f = await _fields(request, InvitationBody)
         person_id = f.text("person_id")
         f.done()
         async with self.lock:
             invitation_id, _token = await self.service.issue_invitation(meeting_id, person_id)
-        return _json(self._invitation_view(meeting_id, state, invitation_id), status=201)
+        return _json(self._invitation_view(meeting_id, state, invitation_id, caller),
+                     status=201)
 
     @_answers_json
     async def invite_everyone(self, request: web.Request) -> web.StreamResponse:
         """An invitation for everyone on the roster who has no working one yet."""
-        meeting_id, state, _ = self._manager(request)
-        await _body(request, optional=True)
+        meeting_id, state, caller = self._manager(request)
+        await _fields(request, Empty, optional=True)
         async with self.lock:
             invited = {pid for iid, pid in state.invitations.items() if iid not in state.revoked}
             issued = []
@@ -620,20 +642,21 @@ class SecretaryApi:
                 if person_id not in invited:
                     invitation_id, _token = await self.service.issue_invitation(
                         meeting_id, person_id)
-                    issued.append(self._invitation_view(meeting_id, state, invitation_id))
+                    issued.append(self._invitation_view(meeting_id, state, invitation_id,
+                                                        caller))
         return _json({"issued": issued, "already_invited": len(invited)}, status=201)
 
     @_answers_json
     async def revoke_invitation(self, request: web.Request) -> web.StreamResponse:
-        meeting_id, state, _ = self._manager(request)
+        meeting_id, state, caller = self._manager(request)
         invitation_id = request.match_info["invitation_id"]
-        f = Fields(await _body(request, optional=True))
+        f = await _fields(request, RevokeBody, optional=True)
         reason = f.text("reason", required=False, max_len=MAX_TEXT)
         f.done()
         async with self.lock:
             await self.service.run(meeting_id,
                                    lambda s, at: s.revoke_invitation(invitation_id, at, reason))
-        return _json(self._invitation_view(meeting_id, state, invitation_id))
+        return _json(self._invitation_view(meeting_id, state, invitation_id, caller))
 
     # -- remote participation: the member asks, the chair decides --
 
@@ -661,7 +684,7 @@ class SecretaryApi:
         meeting_id = request.match_info["meeting_id"]
         caller = require_member(request, self.service, meeting_id)
         state = self._meeting(meeting_id)
-        f = Fields(await _body(request))
+        f = await _fields(request, RequestBody)
         mode = f.text("mode", max_len=20)
         if mode and mode not in REMOTE_MODES:
             f.problem("mode", f"'{mode}' är inte ett av {', '.join(REMOTE_MODES)}",
@@ -688,7 +711,7 @@ class SecretaryApi:
         """The chair's decision: the chair's own token, or the admin key with `by`."""
         meeting_id, state, caller = self._manager(request)
         person_id = request.match_info["person_id"]
-        f = Fields(await _body(request))
+        f = await _fields(request, DecisionBody)
         approved = f.boolean("approved")
         reason = f.text("reason", required=False, max_len=MAX_TEXT)
         by = f.text("by", required=caller.admin)
@@ -706,7 +729,8 @@ class SecretaryApi:
             by = caller.person_id
         async with self.lock:
             await self.service.run(meeting_id, lambda s, at: s.decide_remote(
-                person_id, approved, by, at, reason))
+                person_id, approved, by, at, reason,
+                recorded_by="secretariat" if caller.admin else ""))
         return _json(request_view(state, state.requests[person_id]))
 
     # -- attendance for fees --
@@ -781,6 +805,31 @@ def _attachment(stem: str, meeting_id: str, ext: str, inline: bool = False) -> s
             f"filename*=UTF-8''{quote(f'{stem}-{safe}.{ext}')}")
 
 
+SPREADSHEET_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (zip), .xls (OLE)
+
+
+def roster_text(raw: bytes) -> str:
+    """The roster file as text: UTF-8, or Windows-1252 (what older Swedish Excel saves as
+    "CSV"); a spreadsheet file or bytes neither can read are refused (422)."""
+    if raw.startswith(SPREADSHEET_MAGIC):
+        raise ApiError(422, "not_csv",
+                       "Filen är en Excel-fil. Spara den som CSV (semikolonavgränsad) och "
+                       "försök igen.",
+                       "The file is an Excel workbook. Save it as CSV and try again.")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ApiError(422, "bad_encoding",
+                       f"Filen kan inte läsas som text (byte {exc.start}); spara den som CSV "
+                       "med teckenkodning UTF-8.",
+                       f"The file cannot be read as text (byte {exc.start}); save it as CSV "
+                       "in UTF-8.") from None
+
+
 def _roster_refused(problems: Iterable[tuple[int, str, str]]) -> ApiError:
     items = sorted(problems, key=lambda p: p[0])
     lines = sorted({line for line, _, _ in items})
@@ -805,10 +854,33 @@ async def request_page(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(WEB_DIR / "request.html", headers=PAGE_HEADERS)
 
 
+HTTP_ERRORS: dict[int, tuple[str, str, str]] = {
+    404: ("not_found", "Det finns ingen sådan adress i API:t.", "No such API path."),
+    405: ("method_not_allowed", "Metoden stöds inte här.", "The method is not allowed here."),
+    413: ("too_large", "Begäran är för stor.", "The request is too large."),
+}
+
+
+@web.middleware
+async def api_errors(request: web.Request, handler: Callable[[web.Request], Awaitable[
+        web.StreamResponse]]) -> web.StreamResponse:
+    """aiohttp's own refusals under /api/ (unknown path, method, too large) as the API's JSON
+    errors, like every other: code, Swedish and English."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if not request.path.startswith("/api/") or exc.status < 400:
+            raise
+        code, sv, en = HTTP_ERRORS.get(exc.status, ("http_error", "Begäran kunde inte tas emot.",
+                                                    "The request could not be taken."))
+        return ApiError(exc.status, code, sv, en).response()
+
+
 def setup_api(app: web.Application) -> None:
     """Load (or make) the admin key and register the API and the secretary's pages."""
     admin_key = load_admin_key(app[CONFIG].database.parent / ADMIN_KEY_FILE)
     app[ADMIN_KEY] = admin_key
+    app.middlewares.append(api_errors)
     api = SecretaryApi(app[SERVICE], admin_key)
     app.router.add_routes(api.routes())
     app.router.add_get("/secretary", secretary_page)

@@ -3,13 +3,16 @@ media (router, analysis) to compliance (monitor, meeting model)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import html
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import psutil
 from aiohttp import web
 
 from compliance.profile import default_profile
@@ -27,6 +30,7 @@ from .invitations import InvitationRefused, Invitations
 from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
 from .rooms import Room, Rooms
+from .security import add_security_headers
 from .signalling import websocket_handler
 from .supervisor import Supervisor
 from .turn import check_urls, ice_servers
@@ -44,11 +48,19 @@ async def index(request: web.Request) -> web.StreamResponse:
     return await _page("index.html")
 
 
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """Browsers ask for /favicon.ico on every page; the pages link the same SVG."""
+    return web.FileResponse(WEB_DIR / "favicon.svg", headers={
+        "Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"})
+
+
 REFUSAL_PAGE = """<!doctype html>
 <html lang="sv"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Kvorum – ingen åtkomst</title><link rel="stylesheet" href="/static/style.css"></head>
-<body class="page"><header class="bar"><strong>Kvorum</strong></header>
+<title>Kvorum – ingen åtkomst</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/style.css"></head>
+<body class="page"><header class="bar"><span class="brand">Kvorum</span></header>
 <main class="narrow"><h1>Ingen åtkomst</h1><p>{sv}</p><p class="muted" lang="en">{en}</p>
 <p>Kontakta nämndens sekreterare om du behöver en ny länk.</p></main></body></html>"""
 
@@ -60,19 +72,22 @@ def refusal(status: int, sv: str, en: str) -> web.Response:
 
 
 async def meeting_page(request: web.Request) -> web.StreamResponse:
+    """A guest room's page, or a meeting's by personal link. An unknown id gets the same
+    answer as a meeting without a valid link, so meeting ids cannot be probed."""
     meeting_id = request.match_info["meeting_id"]
     room = request.app[ROOMS].get(meeting_id)
-    if room is None:
-        return refusal(404, "Sammanträdet finns inte.", "The meeting does not exist.")
-    if room.service is not None:  # a real meeting: only by personal invitation
+    if room is None or room.service is not None:
         token = request.query.get("t", "")
         if not token:
             return refusal(403, "Använd din personliga inbjudningslänk för att ansluta.",
                            "Use your personal invitation link to join.")
+        service = request.app[SERVICE]
         try:
-            room.service.verify_invitation(token, meeting_id)
+            service.identify(token, meeting_id)
         except InvitationRefused as exc:
             return refusal(403, exc.message_sv, exc.message_en)
+        if room is None:
+            return refusal(410, "Mötet är avslutat.", "The meeting is closed.")
     return await _page("meeting.html")
 
 
@@ -91,7 +106,7 @@ async def list_meetings(request: web.Request) -> web.Response:
     """Only guest rooms are listed publicly: a meeting is reached by personal link."""
     return web.json_response([
         {"id": r.id, "title": r.title, "participants": len(r.participants), "closed": r.closed}
-        for r in request.app[ROOMS] if r.service is None
+        for r in request.app[ROOMS] if r.service is None and not r.private
     ])
 
 
@@ -101,6 +116,16 @@ async def media_stats(request: web.Request) -> web.Response:
         figures = room.router.meter.figures()
         out[room.id] = dataclasses.asdict(figures) | {"peers": len(room.router.peers)}
     return web.json_response(out)
+
+
+async def server_stats(request: web.Request) -> web.Response:
+    """This process's resources, for the soak benchmark: tasks, threads, fds, memory."""
+    process = psutil.Process()
+    return web.json_response({
+        "tasks": len(asyncio.all_tasks()), "threads": threading.active_count(),
+        "fds": process.num_fds(), "rss_mib": round(process.memory_info().rss / 2**20, 1),
+        "rooms": sum(1 for _ in request.app[ROOMS]),
+        "participants": sum(len(r.participants) for r in request.app[ROOMS])})
 
 
 def _watch_room(app: web.Application, room: Room) -> None:
@@ -175,10 +200,12 @@ def create_app(
         return ice_servers(config.ice_urls, config.turn_secret, user, config.turn_ttl_s,
                            time.time())
 
-    app[ROOMS] = rooms = Rooms(router_factory, service, browser_ice_servers)
+    app[ROOMS] = rooms = Rooms(router_factory, service, browser_ice_servers,
+                                 max_checks=config.max_checks)
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/m/{meeting_id}", meeting_page)
     app.router.add_get("/ws", websocket_handler)
     app.router.add_get("/check", check_page)
@@ -187,7 +214,9 @@ def create_app(
     setup_api(app)  # the secretary's API and pages (server/api.py)
     if config.expose_media_stats:
         app.router.add_get("/api/media-stats", media_stats)
+        app.router.add_get("/api/server-stats", server_stats)
     app.router.add_static("/static", WEB_DIR)
+    add_security_headers(app, tls=config.tls)
     app.on_startup.append(_start)
     app.on_shutdown.append(_stop)
     return app

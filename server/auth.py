@@ -13,9 +13,7 @@ the member it was issued to. Every refusal is an `ApiError` carrying the JSON bo
 
 from __future__ import annotations
 
-import functools
 import hmac
-import json
 import os
 import secrets
 from collections.abc import Iterable
@@ -27,12 +25,12 @@ from aiohttp import web
 
 from .invitations import InvitationRefused
 from .meetings import MeetingService
+from .schemas import dumps
 
 ADMIN_KEY_FILE = "admin.key"
 TOKEN_HEADER = "X-Kvorum-Token"
 TOKEN_QUERY = "t"
 MANAGER_ROLES: tuple[str, ...] = ("ordförande", "sekreterare")  # may run a meeting's endpoints
-dumps = functools.partial(json.dumps, ensure_ascii=False)  # å, ä, ö as they are (UTF-8)
 
 
 class ApiError(Exception):
@@ -89,12 +87,18 @@ def secretary_link(base_url: str, admin_key: str) -> str:
     return f"{base_url}/secretary#key={admin_key}"
 
 
+def _printable(value: str) -> bool:
+    """Keys and tokens are printable ASCII; anything else (bytes that were not UTF-8 arrive
+    as surrogates) is refused before it reaches a comparison or a signature check."""
+    return value.isascii() and value.isprintable()
+
+
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization")
     if header is None:
         return None
     scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    if scheme.lower() != "bearer" or not value.strip() or not _printable(value):
         raise ApiError(401, "bad_authorization",
                        "Fel format på Authorization-huvudet; använd 'Bearer <nyckel>'.",
                        "Malformed Authorization header; use 'Bearer <key>'.")
@@ -102,7 +106,11 @@ def _bearer(request: web.Request) -> str | None:
 
 
 def _token(request: web.Request) -> str | None:
-    return request.headers.get(TOKEN_HEADER) or request.query.get(TOKEN_QUERY) or None
+    token = request.headers.get(TOKEN_HEADER) or request.query.get(TOKEN_QUERY) or None
+    if token is not None and not _printable(token):
+        raise ApiError(401, "invitation_forged", "Inbjudningslänken är ogiltig.",
+                       "The invitation link is not valid.")
+    return token
 
 
 def _check_admin(request: web.Request, admin_key: str) -> bool:

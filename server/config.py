@@ -23,6 +23,11 @@ class Config:
     demo: bool = True
     guest_meeting: str | None = None  # a room anyone may join by name (tests, benchmarks)
     expose_media_stats: bool = False
+    # Device checks need no link: so they are few and short (each holds sockets and memory).
+    max_checks: int = 20
+    check_seconds: float = 300.0
+    # Browser pages of other origins that may open /ws (besides the server's own).
+    allowed_origins: list[str] = field(default_factory=list)
     ice_urls: list[str] = field(default_factory=list)  # STUN/TURN URLs given to browsers
     turn_secret: str | None = None  # shared with coturn (static-auth-secret)
     turn_ttl_s: int = 12 * 3600  # a credential outlives the longest meeting day
@@ -59,6 +64,10 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--expose-media-stats", action="store_true",
                    default=_env("EXPOSE_MEDIA_STATS", "") == "1",
                    help="serve relay figures at /api/media-stats (benchmarks)")
+    p.add_argument("--allowed-origin", action="append", default=None,
+                   help="a web origin (https://host:port) whose pages may open the WebSocket "
+                        "besides the server's own; repeatable (KVORUM_ALLOWED_ORIGINS, "
+                        "comma-separated)")
     p.add_argument("--ice-url", action="append", default=None,
                    help="STUN or TURN server URL given to browsers, e.g. "
                         "turns:turn.example.se:443?transport=tcp; repeatable "
@@ -70,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
                    help="lifetime of a TURN credential in seconds "
                         "(KVORUM_TURN_TTL, default %(default)s)")
     a = p.parse_args(argv)
+    origins = a.allowed_origin or [x for x in _env("ALLOWED_ORIGINS", "").split(",") if x]
     ice = a.ice_address or [x for x in _env("ICE_ADDRESSES", "127.0.0.1").split(",") if x]
     ice_urls = a.ice_url or [x for x in _env("ICE_URLS", "").split(",") if x]
     try:
@@ -81,5 +91,5 @@ def parse_args(argv: list[str] | None = None) -> Config:
         key_file=Path(a.key), ice_addresses=ice, database=Path(a.database),
         analyse_video=not a.no_analysis, demo=not a.no_demo, guest_meeting=a.guest_meeting,
         expose_media_stats=a.expose_media_stats, ice_urls=ice_urls,
-        turn_secret=a.turn_secret, turn_ttl_s=a.turn_ttl,
+        turn_secret=a.turn_secret, turn_ttl_s=a.turn_ttl, allowed_origins=origins,
     )

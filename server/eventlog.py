@@ -110,6 +110,10 @@ class EventLog:
     """Append-only event log in one SQLite file."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        # The log names people and what they did: readable by the server's user only. SQLite
+        # gives its -wal and -shm files the database file's mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
         # isolation_level=None: no implicit transactions; each append commits by itself.
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout = 5000")

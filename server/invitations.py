@@ -40,6 +40,12 @@ class Invitations:
     ) -> str:
         """The invited person's id, or `InvitationRefused` (forged, expired, wrong_meeting,
         revoked)."""
+        return self.identify(token, meeting_id, revoked_ids, max_age_s)[0]
+
+    def identify(
+        self, token: str, meeting_id: str, revoked_ids: Container[str], max_age_s: int
+    ) -> tuple[str, str]:
+        """(person id, invitation id) of a valid token; `InvitationRefused` as `verify`."""
         try:
             claims = self._serializer.loads(token, max_age=max_age_s)
         except SignatureExpired:
@@ -66,4 +72,4 @@ class Invitations:
                 "Inbjudningslänken har återkallats. Kontakta nämndens sekreterare.",
                 "The invitation link has been revoked. Contact the committee secretary.",
             )
-        return str(claims["p"])
+        return str(claims["p"]), str(claims.get("i"))

@@ -90,8 +90,16 @@ class MeetingService:
     def verify_invitation(self, token: str, meeting_id: str) -> str:
         """The invited person's id; raises InvitationRefused (forged, expired, revoked, other
         meeting) or RuleViolation when the meeting is unknown."""
-        state = self._require_meeting(meeting_id)
-        return self.invitations.verify(token, meeting_id, state.revoked, INVITATION_MAX_AGE_S)
+        self._require_meeting(meeting_id)
+        return self.identify(token, meeting_id)[0]
+
+    def identify(self, token: str, meeting_id: str) -> tuple[str, str]:
+        """(person id, invitation id) of a valid token, refused as `verify_invitation`. For
+        a meeting that does not exist the token is judged the same way (forged, expired, or
+        for another meeting), so the answer does not tell whether the meeting exists."""
+        state = self.meetings.get(meeting_id)
+        revoked = state.revoked if state is not None else frozenset[str]()
+        return self.invitations.identify(token, meeting_id, revoked, INVITATION_MAX_AGE_S)
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -36,6 +36,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The meeting's log cannot be written. No decision may be taken; the server keeps "
         "trying until it succeeds. Contact technical support.",
     ),
+    "check-busy": (
+        "För många testar sin utrustning just nu; försök igen om en stund.",
+        "Too many device checks are running; try again in a while.",
+    ),
     "not-allowed": (
         "Endast ordföranden eller sekreteraren får göra detta.",
         "Only the chair or the secretary may do this.",

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.events import Admitted, Event, LeftMeeting, MeetingClosed
+from compliance.events import Admitted, Event, InvitationRevoked, LeftMeeting, MeetingClosed
 from compliance.meeting import MeetingState, RuleViolation
 from media.peer import Peer
 from media.router import Router
@@ -40,6 +40,8 @@ class Participant:
     send: Send
     peer: Peer
     person_id: str | None = None  # None for a guest
+    invitation_id: str | None = None  # the personal link it joined with
+    disconnect: Callable[[str], Awaitable[None]] | None = None  # ends the connection (reason)
     role: str = "gäst"
     admitted: bool = True
     audio: bool = True
@@ -64,9 +66,10 @@ class Room:
 
     def __init__(self, room_id: str, title: str, router: Router,
                  service: MeetingService | None = None,
-                 ice_servers: IceServersFor = lambda user: []) -> None:
+                 ice_servers: IceServersFor = lambda user: [], private: bool = False) -> None:
         self.id = room_id
         self.title = title
+        self.private = private  # a device check: never listed, never joined by id
         self.router = router
         self.service = service
         self.ice_servers = ice_servers
@@ -116,11 +119,18 @@ class Room:
 
     # -- joining and leaving -----------------------------------------------------------------
 
-    async def join(self, name: str, send: Send, person_id: str | None = None) -> Participant:
+    async def join(self, name: str, send: Send, person_id: str | None = None,
+                   invitation_id: str | None = None,
+                   disconnect: Callable[[str], Awaitable[None]] | None = None) -> Participant:
         """Connect someone: a guest, or an invited person who is admitted or waits in the
-        lobby. They get a welcome; the admitted others a participant-joined."""
+        lobby. They get a welcome; the admitted others a participant-joined. `disconnect`
+        ends the connection (when the link it joined with is revoked)."""
+        if person_id is not None:  # one connection per person: a rejoin replaces the old one
+            for earlier in self.connected(person_id):
+                await self._disconnect(earlier, "replaced")
         pid = secrets.token_hex(6)
-        participant = Participant(pid, name, send, Peer(pid, name, send), person_id=person_id)
+        participant = Participant(pid, name, send, Peer(pid, name, send), person_id=person_id,
+                                  invitation_id=invitation_id, disconnect=disconnect)
         if person_id is not None:
             await self._enter(participant)
         self.participants[pid] = participant
@@ -191,6 +201,10 @@ class Room:
                     await self.broadcast({"type": "participant-left",
                                           "participant_id": participant.id})
             await self.router.update_subscriptions()
+        elif isinstance(event, InvitationRevoked):
+            for participant in list(self.participants.values()):
+                if participant.invitation_id == event.invitation_id:
+                    await self._disconnect(participant, "invitation-revoked")
         elif isinstance(event, MeetingClosed):
             await self.close()
             return
@@ -205,6 +219,13 @@ class Room:
             await self.broadcast(error("log-write-failed"), dashboards_only=True)
         self.log_alerted = unwritten
         await self._changed()
+
+    async def _disconnect(self, participant: Participant, reason: str) -> None:
+        """End one connection at once: told why, out of the room, media closed."""
+        await participant.send({"type": "bye", "reason": reason})
+        await self.leave(participant.id)
+        if participant.disconnect is not None:
+            await participant.disconnect(reason)
 
     async def _changed(self) -> None:
         for callback in list(self.on_change):
@@ -226,8 +247,10 @@ class Rooms:
 
     def __init__(self, router_factory: Callable[[], Router],
                  service: MeetingService | None = None,
-                 ice_servers: IceServersFor = lambda user: []) -> None:
+                 ice_servers: IceServersFor = lambda user: [], max_checks: int = 20) -> None:
         self._rooms: dict[str, Room] = {}
+        self._checks: dict[str, Room] = {}  # device checks: reachable only by their socket
+        self.max_checks = max_checks
         self._router_factory = router_factory
         self.service = service
         self.ice_servers = ice_servers
@@ -246,21 +269,30 @@ class Rooms:
                 callback(room)
         return room
 
-    def open_check(self) -> Room:
-        """A private room for one device check: the server sends your media back to you."""
+    def open_check(self) -> Room | None:
+        """A private room for one device check: the server sends your media back to you.
+        Only the socket that opened it is ever in it (`get` does not find it, the public
+        list does not show it). None when `max_checks` checks are running already."""
+        if len(self._checks) >= self.max_checks:
+            return None
         router = self._router_factory()
         router.echo = True
         room_id = "check-" + secrets.token_hex(6)
         room = Room(room_id, "Testa din utrustning / device check", router,
-                    ice_servers=self.ice_servers)
-        self._rooms[room_id] = room
+                    ice_servers=self.ice_servers, private=True)
+        self._checks[room_id] = room
         for callback in self.on_open:
             callback(room)
         return room
 
+    def check(self, room_id: str) -> Room | None:
+        """A running device check by id (for tests and figures; never for joining)."""
+        return self._checks.get(room_id)
+
     def discard(self, room: Room) -> None:
-        if self._rooms.get(room.id) is room:
-            del self._rooms[room.id]
+        for rooms in (self._rooms, self._checks):
+            if rooms.get(room.id) is room:
+                del rooms[room.id]
 
     def get(self, meeting_id: str) -> Room | None:
         room = self._rooms.get(meeting_id)
@@ -282,7 +314,7 @@ class Rooms:
             await room.on_log()
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(list(self._rooms.values()))
+        return iter([*self._rooms.values(), *self._checks.values()])
 
     async def close_all(self) -> None:
         await asyncio.gather(*(room.close() for room in self if not room.closed))

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance.meeting import MeetingState
+from compliance.events import ROLE_EN
+from compliance.meeting import COMMAND_ROLES, MeetingState
 from compliance.quorum import seat_holders
 from compliance.reasons import worded
 from compliance.substitutes import propose_substitute
 
 from .rooms import Room
+
+# Chair commands (docs/protocol.md) -> the MeetingState command whose roles decide who may send
+# it; a command not listed here is open to both dashboards (chair and secretary).
+COMMAND_METHODS = {
+    "admit": "admit", "mark-present": "mark_present", "decide-remote": "decide_remote",
+    "serve-substitute": "serve_substitute", "release-substitute": "release_substitute",
+    "open-meeting": "open", "resume-meeting": "resume", "close-meeting": "close",
+}
+
+
+def command_roles() -> dict[str, list[str]]:
+    """Who may send each chair command: the dashboards disable the others' buttons."""
+    return {kind: list(COMMAND_ROLES[method]) for kind, method in COMMAND_METHODS.items()}
 
 
 def presence_label(state: MeetingState, person_id: str) -> str:
@@ -71,6 +85,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
         decision = state.decisions.get(person_id)
         people.append({
             "person_id": person_id, "name": person.name, "role": person.role,
+            "role_en": ROLE_EN.get(person.role, ""),
             "party": person.party, "presence": presence_label(state, person_id),
             "link_failed": bool(presence and presence.link_failed),
             "link_failure": link_failure_view(state, person_id),
@@ -81,6 +96,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
             "remote_request": None if request is None else {
                 "mode": request.mode, "late": request.late,
                 "decision": None if decision is None else decision.approved},
+            "admit_modes": state.admit_modes(person_id),
         })
     proposals = {}
     for member_id in state.members():
@@ -107,6 +123,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
             "code": block.code, "message_sv": block.message_sv, "message_en": block.message_en},
         "people": people,
         "substitute_proposals": proposals,
+        "commands": command_roles(),
     }
 
 

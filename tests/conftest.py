@@ -40,12 +40,13 @@ class RunningServer:
 
 
 @asynccontextmanager
-async def running_server(tmp_path: Path, **settings: Any) -> AsyncIterator[RunningServer]:
-    """A server with the demo meeting and the guest room "open"; ``settings`` override
-    the Config's fields."""
+async def running_server(folder: Path, **settings: Any) -> AsyncIterator[RunningServer]:
+    """A server with the demo meeting and the guest room "open" on a free port; ``settings``
+    override the Config's fields (any of them, `tls` too)."""
     port = free_port()
-    config = Config(host="127.0.0.1", port=port, tls=False, database=tmp_path / "kvorum.sqlite3",
-                    demo=True, guest_meeting="open", **settings)
+    config = Config(**{"host": "127.0.0.1", "port": port, "tls": False,
+                       "database": folder / "kvorum.sqlite3", "demo": True,
+                       "guest_meeting": "open", **settings})
     app = create_app(config)
     runner = web.AppRunner(app)
     await runner.setup()

@@ -105,7 +105,9 @@ async def test_secretary_builds_a_meeting_and_invites_from_the_browser(server, b
     csv_file = tmp_path / "ledamoter.csv"
     csv_file.write_text(GOOD_CSV, encoding="utf-8")
     await page.set_input_files("#roster-file", str(csv_file))
-    await page.wait_for_function("document.querySelector('#roster-csv').value.includes('Tove')")
+    # (a function, not a bare expression: the pages' CSP forbids eval, docs/security.md)
+    await page.wait_for_function(
+        "() => document.querySelector('#roster-csv').value.includes('Tove')")
     await page.click("#roster-form button[type=submit]")
     await page.wait_for_selector("#roster-table tbody tr:nth-child(8)")
     assert await page.locator("#roster-errors").inner_text() == ""

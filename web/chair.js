@@ -1,153 +1,24 @@
 // Kvorum: the chair's (ordförande) and the secretary's dashboard on top of the member page.
 // meeting.js imports this module when `welcome.dashboard` is true and calls startDashboard(api),
 // api = {state, send, on(fn), tileFor(id)}. Everything shown comes from the server's
-// `meeting-state`, `quality`, `suspend-required` and `error` messages (docs/protocol.md);
-// every button sends one chair command and waits for the next `meeting-state`.
+// `meeting-state`, `quality` and `error` messages (docs/protocol.md); who may press which
+// button (`commands`, `admit_modes`) and every threshold (GET /api/profile) are the server's.
+// Every button sends one chair command and waits for the next `meeting-state`.
 
-const PRESENCE = {
-  room: ['I rummet', 'in the room'],
-  'remote-deciding': ['På distans, beslutande', 'remote, deciding'],
-  'remote-attending': ['På distans, närvarande', 'remote, attending'],
-  lobby: ['I lobbyn', 'in the lobby'],
-  absent: ['Frånvarande', 'absent'],
-};
+import { $, bi, el, en, fill, icon } from './lib/dom.js';
+import { clock, fmt, genitive } from './lib/format.js';
+import { MODE, PHASE, PRESENCE, QUALITY, reasonText } from './lib/labels.js';
+import { grade, loadProfile, worst } from './lib/profile.js';
 
-const PHASE = {
-  scheduled: ['Inte öppnat', 'not opened'],
-  open: ['Pågår', 'in session'],
-  suspended: ['Avbrutet', 'suspended'],
-  closed: ['Avslutat', 'closed'],
-};
-
-const QUALITY = {
-  ok: ['Bra', 'ok'],
-  degraded: ['Försämrad', 'degraded'],
-  failed: ['Bruten', 'failed'],
-  hidden: ['Syns inte', 'not visible'],
-  none: ['Ej ansluten', 'not connected'],
-  wait: ['Mäter…', 'measuring'],
-};
-
-const ROLE_EN = {
-  ordförande: 'chair', ledamot: 'member', ersättare: 'substitute',
-  sekreterare: 'secretary', tjänsteperson: 'official',
-};
-
-// metric -> [Swedish label, unit] ; the unit decides how value and threshold are written
-const METRICS = {
-  'transport.state': ['Förbindelsen är inte uppkopplad', ''],
-  'transport.missing': ['Ingen förbindelse', ''],
-  'audio.missing': ['Inget ljud tas emot', ''],
-  'video.missing': ['Ingen bild tas emot', ''],
-  'audio.live': ['Mikrofonen är avstängd', ''],
-  'video.live': ['Kameran är avstängd', ''],
-  'audio.silence': ['Ljudet har upphört', 's'],
-  'video.freeze': ['Bilden har frusit', 's'],
-  'audio.loss': ['Ljudpaket förlorade', '%'],
-  'video.loss': ['Bildpaket förlorade', '%'],
-  'video.fps': ['Låg bildfrekvens', 'fps'],
-  'video.height': ['Låg upplösning', 'px'],
-  'link.delay': ['Lång fördröjning', 'ms'],
-  'downlink.video.freeze': ['Mottagen bild frös hos deltagaren', 's'],
-  'downlink.audio.freeze': ['Mottaget ljud avbröts hos deltagaren', 's'],
-  'downlink.video.fps': ['Låg bildfrekvens hos deltagaren', 'fps'],
-  'downlink.audio.concealed': ['Mottaget ljud hackar hos deltagaren', '%'],
-  'downlink.video.delay': ['Lång fördröjning hos deltagaren', 'ms'],
-  'downlink.audio.delay': ['Lång fördröjning hos deltagaren', 'ms'],
-};
-
-const CHAIR_ONLY = new Set(['decide-remote', 'serve-substitute', 'release-substitute',
-  'open-meeting', 'resume-meeting', 'close-meeting']);
-
-const nf = (digits) => new Intl.NumberFormat('sv-SE', { maximumFractionDigits: digits });
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'class') node.className = value;
-    else if (key === 'dataset') Object.assign(node.dataset, value);
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (value === true) node.setAttribute(key, '');
-    else node.setAttribute(key, value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-const ICONS = {
-  pause: '<rect x="6" y="4" width="4" height="16" rx="1"/><rect x="14" y="4" width="4" height="16" rx="1"/>',
-  alert: '<path d="M12 3 2 21h20L12 3Z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/><rect x="11" y="9" width="2" height="6" rx="1"/><circle cx="12" cy="18" r="1.2"/>',
-  speaker: '<path d="M4 9h4l5-4v14l-5-4H4z"/>',
-  'speaker-on': '<path d="M4 9h4l5-4v14l-5-4H4z"/><path d="M16 8.5a5 5 0 0 1 0 7M18.5 6a8.5 8.5 0 0 1 0 12" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>',
-  check: '<path d="m5 12.5 4.5 4.5L19 7.5" fill="none" stroke="currentColor" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round"/>',
-  stop: '<circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/><path d="M7.5 16.5l9-9" stroke="currentColor" stroke-width="2"/>',
-};
-
-/** A small inline SVG icon (no emoji: not every room computer has an emoji font). */
-function icon(name, cls = '') {
-  const span = document.createElement('span');
-  span.className = `icon ${cls}`;
-  span.setAttribute('aria-hidden', 'true');
-  span.innerHTML = `<svg viewBox="0 0 24 24" width="1em" height="1em" fill="currentColor">${ICONS[name]}</svg>`;
-  return span;
-}
-
-/** replaceChildren, skipping the null/false of conditional children. */
-function fill(node, ...children) {
-  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
-}
-
-/** Swedish first, English after it in smaller text. */
-function bi(sv, en, tag = 'span') {
-  return el(tag, { class: 'bi' }, sv, ' ', el('small', { lang: 'en' }, en));
-}
-
-function clock(iso) {
-  const date = iso ? new Date(iso) : new Date();
-  if (Number.isNaN(date.getTime())) return String(iso || '');
-  return date.toLocaleTimeString('sv-SE', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
-
-/** "1,12 s", "4,3 %", "15 fps", "180 ms" from a monitor value in its own unit. */
-function measured(value, unit) {
-  if (typeof value !== 'number') return String(value ?? '–');
-  switch (unit) {
-    case 's': return `${nf(2).format(value)} s`;
-    case '%': return `${nf(1).format(value * 100)} %`;
-    case 'ms': return `${nf(0).format(value * 1000)} ms`;
-    case 'fps': return `${nf(1).format(value)} bilder/s`;
-    case 'px': return `${nf(0).format(value)} px`;
-    default: return nf(2).format(value);
-  }
-}
-
-function describeEvidence(evidence) {
-  if (!evidence) return null;
-  if (evidence.sv) {  // worded by the server: {code, params, person_id, name, sv, en}
-    return { text: evidence.sv, short: evidence.sv, metric: evidence.code, detail: evidence.en };
-  }
-  const [label, unit] = METRICS[evidence.metric] || [evidence.metric, ''];
-  const parts = [label];
-  if (typeof evidence.value === 'number') {
-    parts.push(`uppmätt ${measured(evidence.value, unit)}`);
-    parts.push(`gräns ${measured(evidence.threshold, unit)}`);
-  } else if (evidence.value !== undefined) {
-    parts.push(`läge: ${evidence.value} (krävs: ${evidence.threshold})`);
-  }
-  if (evidence.window_s) parts.push(`mätfönster ${nf(2).format(evidence.window_s)} s`);
-  const short = typeof evidence.value === 'number'
-    ? `${label}: ${measured(evidence.value, unit)} (gräns ${measured(evidence.threshold, unit)})` : label;
-  return { text: parts.join(' · '), short, metric: evidence.metric, detail: evidence.detail };
-}
+const CONFIRM_MS = 5000;
+const LOBBY_LEVEL_EVERY_MS = 400;
+// FALLBACK until the server's meeting-state alone carries every suspension (helper
+// supervise8): a `suspend-required` is shown at once for this long, then the state decides.
+const PENDING_SUSPEND_MS = 3000;
 
 function injectStylesheet() {
   if (document.querySelector('link[data-kvorum-chair]')) return;
-  const link = el('link', { rel: 'stylesheet', href: '/static/chair.css', 'data-kvorum-chair': '1' });
-  document.head.append(link);
+  document.head.append(el('link', { rel: 'stylesheet', href: '/static/chair.css', 'data-kvorum-chair': '1' }));
 }
 
 class Dashboard {
@@ -156,59 +27,73 @@ class Dashboard {
     this.root = root;
     this.view = null;             // the latest meeting-state
     this.quality = new Map();     // person id -> quality row
-    this.pendingSuspend = null;   // a suspend-required not yet in a meeting-state
-    this.failures = new Map();    // person id -> {evidence, at} of their latest suspend-required
+    this.pendingSuspend = null;   // FALLBACK: a suspend-required not yet in a meeting-state
     this.rows = new Map();        // person id -> {tr, cells, actionsKey}
     this.lobbyCards = new Map();  // person id -> {card, video, ...}
     this.lobbyTiles = new Set();  // participant ids whose gallery tile is hidden (in the lobby)
     this.confirming = null;       // {key, timer}: a two-step button waiting for its second click
-    this.hysteresis = null;
+    this.profile = null;          // the server's quality rules (thresholds)
+    this.bannerKey = null;
     this.role = api.state.welcome ? api.state.welcome.role : 'ordförande';
     this.build();
-    fetch('/api/profile').then((r) => r.json()).then((profile) => {
-      this.hysteresis = profile.quality.hysteresis_s;
-      this.renderBanner();
-    }).catch(() => {});
-    this.levelTimer = setInterval(() => this.measureLobbyAudio().catch(() => {}), 400);
+    loadProfile().then((profile) => {
+      this.profile = profile;
+      this.bannerKey = null;
+      this.render();
+    }).catch((err) => console.warn('profile not loaded', err));
+    this.levelTimer = setInterval(() => this.measureLobbyAudio().catch(() => {}), LOBBY_LEVEL_EVERY_MS);
+  }
+
+  /** May this dashboard's person send this command (the server's table)? */
+  may(type) {
+    const roles = this.view && this.view.commands ? this.view.commands[type] : null;
+    return !roles || roles.includes(this.role);
   }
 
   // -- the static frame ---------------------------------------------------------------------
 
   build() {
-    const r = this.root;
-    fill(r);
-    this.banner = el('section', { class: 'chair-banner', role: 'alert', hidden: true });
-    this.head = el('section', { class: 'chair-head card' });
+    fill(this.root);
+    // The banner sits above the videos and the dashboard (its own grid area in #room).
+    this.banner = el('section', { class: 'chair-banner', role: 'alert', 'aria-live': 'assertive', hidden: true });
+    const head = document.querySelector('#room .room-head');
+    head.after(this.banner);
+    const where = document.querySelector('#self .self-where');
+    if (where) where.textContent = '· rummets kamera';
+    if (!document.querySelector('#gallery .gallery-empty')) {
+      $('gallery').append(el('p', { class: 'gallery-empty' }, 'Inga deltagare på distans ännu.'));
+    }
+
+    this.head = el('section', { class: 'chair-head card', 'aria-label': 'Sammanträdet' });
     this.meetingInfo = el('div', { class: 'meeting-info' });
     this.phaseBadge = el('span', { class: 'phase-badge' });
     this.controls = el('div', { class: 'meeting-controls' });
     this.head.append(this.meetingInfo, this.controls);
 
-    this.quorumBox = el('section', { class: 'quorum card', 'aria-live': 'polite' });
+    this.quorumBox = el('section', { class: 'quorum card', 'aria-label': 'Beslutförhet', 'aria-live': 'polite' });
 
-    this.lobbySection = el('section', { class: 'lobby-section card', hidden: true },
-      el('h2', {}, bi('Väntar i lobbyn', 'Waiting in the lobby')),
-      el('p', { class: 'hint' }, 'Kontrollera identitet, bild och ljud innan du släpper in. ',
-        el('small', { lang: 'en' }, 'Check identity, picture and sound before admitting.')));
     this.lobbyList = el('div', { class: 'lobby-list' });
-    this.lobbySection.append(this.lobbyList);
+    this.lobbySection = el('section', { class: 'lobby-section card', hidden: true, 'aria-labelledby': 'lobby-cards-heading' },
+      el('h2', { id: 'lobby-cards-heading' }, bi('Väntar i lobbyn', 'Waiting in the lobby')),
+      el('p', { class: 'hint' }, 'Kontrollera identitet, bild och ljud innan du släpper in. ',
+        en('Check identity, picture and sound before admitting.')),
+      this.lobbyList);
 
     this.peopleBody = el('tbody');
-    this.peopleSection = el('section', { class: 'people card' },
-      el('h2', {}, bi('Deltagare och upprop', 'People and roll call')),
-      el('div', { class: 'table-wrap' },
-        el('table', { class: 'people-table' },
-          el('thead', {}, el('tr', {},
-            el('th', { scope: 'col' }, bi('Namn', 'Name')),
-            el('th', { scope: 'col' }, bi('Närvaro', 'Presence')),
-            el('th', { scope: 'col' }, bi('Bild och ljud', 'Picture and sound')),
-            el('th', { scope: 'col', class: 'actions-col' }, bi('Åtgärd', 'Action')))),
-          this.peopleBody)));
+    this.peopleSection = el('section', { class: 'people card', 'aria-labelledby': 'people-heading' },
+      el('h2', { id: 'people-heading' }, bi('Deltagare och upprop', 'People and roll call')),
+      el('table', { class: 'people-table' },
+        el('thead', {}, el('tr', {},
+          el('th', { scope: 'col' }, bi('Namn', 'Name')),
+          el('th', { scope: 'col' }, bi('Närvaro', 'Presence')),
+          el('th', { scope: 'col' }, bi('Bild och ljud', 'Picture and sound')),
+          el('th', { scope: 'col', class: 'actions-col' }, bi('Åtgärd', 'Action')))),
+        this.peopleBody));
 
-    this.toasts = el('div', { class: 'toasts', 'aria-live': 'assertive' });
+    this.toasts = el('div', { class: 'toasts' });
     document.body.append(this.toasts);
 
-    r.append(this.banner, el('div', { class: 'chair-top' }, this.head, this.quorumBox),
+    this.root.append(el('div', { class: 'chair-top' }, this.head, this.quorumBox),
       this.lobbySection, this.peopleSection);
   }
 
@@ -219,7 +104,7 @@ class Dashboard {
       case 'meeting-state':
         if (message.guest_room) return;
         this.view = message;
-        if (message.phase === 'suspended' || message.phase === 'closed') this.pendingSuspend = null;
+        if (message.phase !== 'open') this.pendingSuspend = null;
         this.render();
         break;
       case 'quality':
@@ -233,11 +118,10 @@ class Dashboard {
         this.syncLobbyTiles();
         break;
       case 'suspend-required':
+        // FALLBACK (see PENDING_SUSPEND_MS): shown until the meeting-state confirms it.
         this.pendingSuspend = { ...message, at: new Date().toISOString(), received: Date.now() };
-        this.failures.set(message.person, { evidence: message.evidence, at: this.pendingSuspend.at });
         this.renderBanner();
-        setTimeout(() => this.renderBanner(), 3100);  // unconfirmed: fall back to the state
-        this.renderPeople();
+        setTimeout(() => this.renderBanner(), PENDING_SUSPEND_MS + 100);
         break;
       case 'error':
         this.toast(message.message_sv || 'Något gick fel.', message.message_en || message.code, 'error');
@@ -260,6 +144,7 @@ class Dashboard {
   invalidate() {
     for (const row of this.rows.values()) row.actionsKey = null;
     for (const card of this.lobbyCards.values()) card.actionsKey = null;
+    this.controlsKey = null;
     this.render();
   }
 
@@ -271,11 +156,23 @@ class Dashboard {
     this.api.send(message);
   }
 
+  /** A button for one chair command, disabled with a reason when this person may not send it. */
+  commandButton(message, label, { cls = '', action = null, disabled = false } = {}) {
+    const allowed = this.may(message.type);
+    return el('button', {
+      type: 'button', class: cls, dataset: action ? { action } : null,
+      disabled: disabled || !allowed,
+      title: allowed ? null : 'Endast ordföranden / chair only',
+      onclick: (e) => this.command(message, e.currentTarget),
+    }, label);
+  }
+
   /** A consequential button asks for a second click within 5 s instead of a dialog. */
-  twoStepButton(key, sv, en, cls, message, attrs = {}) {
+  twoStepButton(key, sv, english, cls, message, { action = null, disabled = false } = {}) {
     const confirming = Boolean(this.confirming && this.confirming.key === key);
     return el('button', {
-      type: 'button', ...attrs, class: `${cls}${confirming ? ' confirm' : ''}`,
+      type: 'button', class: `${cls}${confirming ? ' confirm' : ''}`, dataset: action ? { action } : null,
+      disabled: disabled || !this.may(message.type),
       onclick: (e) => {
         if (this.confirming && this.confirming.key === key) {
           clearTimeout(this.confirming.timer);
@@ -284,16 +181,18 @@ class Dashboard {
           return;
         }
         if (this.confirming) clearTimeout(this.confirming.timer);
-        this.confirming = { key, timer: setTimeout(() => { this.confirming = null; this.invalidate(); }, 5000) };
+        this.confirming = { key, timer: setTimeout(() => { this.confirming = null; this.invalidate(); }, CONFIRM_MS) };
         this.invalidate();
+        const again = this.root.querySelector(`button[data-action="${action}"].confirm`);
+        if (again) again.focus();
       },
-    }, confirming ? bi(`Bekräfta: ${sv.toLowerCase()}`, 'click again to confirm') : bi(sv, en));
+    }, confirming ? bi(`Bekräfta: ${sv.toLowerCase()}`, 'click again to confirm') : bi(sv, english));
   }
 
-  toast(sv, en, kind = 'info') {
-    const close = el('button', { type: 'button', class: 'toast-close', 'aria-label': 'Stäng / close' }, '×');
+  toast(sv, english, kind = 'info') {
+    const close = el('button', { type: 'button', class: 'toast-close', 'aria-label': 'Stäng meddelandet' }, icon('cross'));
     const toast = el('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
-      el('div', {}, el('strong', {}, sv), en ? el('small', { lang: 'en' }, en) : null), close);
+      el('div', {}, el('strong', {}, sv), english ? en(english) : null), close);
     const remove = () => toast.remove();
     close.addEventListener('click', remove);
     this.toasts.append(toast);
@@ -317,36 +216,35 @@ class Dashboard {
     const m = v.meeting || {};
     const when = [m.date, m.time ? `kl. ${m.time}` : null].filter(Boolean).join(' ');
     const agenda = (m.agenda || []).length ? el('details', { class: 'agenda' },
-      el('summary', {}, bi(`Föredragningslista (${m.agenda.length})`, 'agenda')),
+      el('summary', {}, bi(`Föredragningslista (${m.agenda.length} ärenden)`, 'agenda')),
       el('ol', {}, m.agenda.map((item) => el('li', {}, item)))) : null;
     fill(this.meetingInfo,
-      el('div', { class: 'title-row' }, el('h1', {}, m.title || 'Sammanträde'), this.phaseBadge),
-      el('p', { class: 'meta' }, [when, m.place].filter(Boolean).join(' · ')),
+      el('div', { class: 'title-row' }, this.phaseBadge,
+        el('span', { class: 'meta' }, [when, m.place].filter(Boolean).join(' · '))),
       agenda);
-    // keep the agenda open across re-renders
-    if (agenda && this.agendaOpen) agenda.open = true;
+    if (agenda && this.agendaOpen) agenda.open = true;  // keep it open across re-renders
     if (agenda) agenda.addEventListener('toggle', () => { this.agendaOpen = agenda.open; });
 
-    const [sv, en] = PHASE[v.phase] || [v.phase, ''];
+    const [sv, english] = PHASE[v.phase] || [v.phase, ''];
     this.phaseBadge.dataset.phase = v.phase;
-    fill(this.phaseBadge, bi(sv, en));
+    fill(this.phaseBadge, bi(sv, english));
 
-    const chair = this.role === 'ordförande';
+    // rebuilt only when they change: a button replaced under the pointer loses its click
+    const controlsKey = JSON.stringify([v.phase, v.commands, this.confirming && this.confirming.key]);
+    if (controlsKey === this.controlsKey) return;
+    this.controlsKey = controlsKey;
     const buttons = [];
     if (v.phase === 'scheduled') {
-      buttons.push(el('button', {
-        type: 'button', class: 'open-meeting', disabled: !chair,
-        title: chair ? null : 'Endast ordföranden / chair only',
-        onclick: (e) => this.command({ type: 'open-meeting' }, e.currentTarget),
-      }, bi('Öppna sammanträdet', 'Open the meeting')));
+      buttons.push(this.commandButton({ type: 'open-meeting' }, bi('Öppna sammanträdet', 'Open the meeting'),
+        { cls: 'open-meeting' }));
     }
     if (v.phase === 'open' || v.phase === 'suspended') {
       buttons.push(this.twoStepButton('close', 'Avsluta sammanträdet', 'Close the meeting',
-        'close-meeting danger', { type: 'close-meeting' }, { disabled: !chair }));
+        'close-meeting danger', { type: 'close-meeting' }, { action: 'close-meeting' }));
     }
-    if (!chair && buttons.length) {
+    if (buttons.length && !this.may(v.phase === 'scheduled' ? 'open-meeting' : 'close-meeting')) {
       buttons.push(el('p', { class: 'hint' }, 'Ordföranden öppnar och avslutar sammanträdet. ',
-        el('small', { lang: 'en' }, 'The chair opens and closes the meeting.')));
+        en('The chair opens and closes the meeting.')));
     }
     fill(this.controls, ...buttons);
   }
@@ -358,93 +256,97 @@ class Dashboard {
     const block = this.view.decision_block;
     fill(this.quorumBox,
       el('div', { class: 'quorum-line' },
-        el('span', { class: 'quorum-dot', 'aria-hidden': 'true' }),
+        icon(ok ? 'check' : 'stop', { cls: 'quorum-icon' }),
         el('strong', {}, `${ok ? 'Beslutför' : 'Inte beslutför'}: ${q.present} av ${q.members} närvarande, ${q.required} krävs`)),
-      el('small', { lang: 'en', class: 'quorum-en' },
+      el('span', { class: 'en quorum-en', lang: 'en' },
         `${ok ? 'Quorate' : 'Not quorate'}: ${q.present} of ${q.members} present, ${q.required} required`),
       block ? el('p', { class: 'decision-block' },
-        icon('stop', 'block-icon'),
-        el('span', {}, el('strong', {}, 'Inga beslut nu: '), block.message_sv,
-          el('small', { lang: 'en' }, block.message_en)))
-        : el('p', { class: 'decision-ok' }, icon('check'), ' Beslut kan fattas ', el('small', { lang: 'en' }, 'decisions may be taken')));
+        icon('stop', { cls: 'block-icon' }),
+        el('span', {}, el('strong', {}, 'Inga beslut nu: '), block.message_sv, ' ', en(block.message_en)))
+        : el('p', { class: 'decision-ok' }, icon('check'), ' Beslut kan fattas ', en('decisions may be taken')));
+  }
+
+  /** The suspension as the chair reads it: who, since when, why in Swedish, what to do. */
+  suspensionFacts() {
+    const v = this.view;
+    const suspension = v && v.phase === 'suspended' ? v.suspension : null;
+    if (suspension) {
+      const name = suspension.name || this.nameOf(suspension.person_id) || '';
+      const reason = reasonText(suspension.reason) || reasonText(suspension.sv ? suspension : null)
+        || reasonText(suspension.evidence);
+      return { kind: 'suspended', personId: suspension.person_id, name, at: suspension.at, reason, pending: false };
+    }
+    const p = this.pendingSuspend;
+    if (p && Date.now() - p.received < PENDING_SUSPEND_MS && (!v || v.phase === 'open')) {
+      return { kind: 'suspended', personId: p.person, name: p.name || this.nameOf(p.person) || '', at: p.at,
+        reason: reasonText(p.reason) || reasonText(p.evidence), pending: true };
+    }
+    const failed = v ? (v.people || []).filter((x) => x.link_failed) : [];
+    if (failed.length) {
+      // not open (or failed before it opened): nothing to suspend, but no decisions either
+      const first = this.quality.get(failed[0].person_id);
+      return { kind: 'warning', personId: failed[0].person_id, name: failed.map((x) => x.name).join(', '),
+        at: null, reason: first && first.reasons && first.reasons[0] ? reasonText(first.reasons[0]) : null, pending: false };
+    }
+    return null;
   }
 
   renderBanner() {
     const v = this.view;
     const banner = this.banner;
     if (v && v.phase === 'closed') {
+      if (this.bannerKey === 'closed') return;
+      this.bannerKey = 'closed';
       banner.hidden = false;
       banner.dataset.kind = 'closed';
-      fill(banner, el('div', { class: 'banner-body' },
-        el('h2', {}, bi('Sammanträdet är avslutat', 'The meeting is closed'))));
+      fill(banner, el('div', { class: 'banner-body' }, el('h2', {}, bi('Sammanträdet är avslutat', 'The meeting is closed'))));
       return;
     }
-    const suspension = v && v.phase === 'suspended' ? v.suspension : null;
-    // A suspend-required is shown at once; the meeting-state that confirms it follows. If none
-    // does (the meeting was not open), the failed link is shown as a warning instead.
-    const fresh = this.pendingSuspend && Date.now() - this.pendingSuspend.received < 3000;
-    const pending = !suspension && fresh && (!v || v.phase === 'open') ? this.pendingSuspend : null;
-    const failed = v && !suspension && !pending
-      ? (v.people || []).filter((p) => p.link_failed) : [];
-    if (!suspension && !pending && !failed.length) {
+    const facts = this.suspensionFacts();
+    const restorable = Boolean(v && v.phase === 'suspended' && v.restorable);
+    const key = JSON.stringify([facts, restorable, Boolean(this.profile), this.may('resume-meeting')]);
+    if (key === this.bannerKey) return;
+    this.bannerKey = key;
+    if (!facts) {
       banner.hidden = true;
       fill(banner);
       return;
     }
-    let personId; let name; let at; let evidence; let kind;
-    if (suspension || pending) {
-      kind = 'suspended';
-      personId = suspension ? suspension.person_id : pending.person;
-      name = (suspension ? suspension.name : pending.name) || this.nameOf(personId) || '';
-      at = suspension ? suspension.at : pending.at;
-      evidence = describeEvidence(suspension || pending.evidence);
-    } else {
-      // not open (or failed before it opened): nothing to suspend, but no decisions either
-      kind = 'warning';
-      personId = failed[0].person_id;
-      name = failed.map((p) => p.name).join(', ');
-      const failure = failed[0].link_failure;
-      at = failure ? failure.at : null;
-      evidence = describeEvidence(failure);
-    }
     banner.hidden = false;
-    banner.dataset.kind = kind;
-    banner.dataset.person = personId || '';
+    banner.dataset.kind = facts.kind;
+    banner.dataset.person = facts.personId || '';
 
-    const restorable = Boolean(v && v.phase === 'suspended' && v.restorable);
-    const chair = this.role === 'ordförande';
-    const resume = el('button', {
-      type: 'button', class: 'resume', disabled: !restorable || !chair,
-      onclick: (e) => this.command({ type: 'resume-meeting' }, e.currentTarget),
-    }, bi('Återuppta sammanträdet', 'Resume the meeting'));
-    const seconds = this.hysteresis ? `${nf(0).format(this.hysteresis)} s` : 'en stund';
+    const seconds = this.profile ? `${fmt(this.profile.quality.hysteresis_s)} s` : 'några sekunder';
+    const resume = this.commandButton({ type: 'resume-meeting' }, bi('Återuppta sammanträdet', 'Resume the meeting'),
+      { cls: 'resume', disabled: !restorable });
     const waitText = restorable
-      ? bi('Förbindelserna är återställda med god kvalitet.', 'Links restored with good quality.')
-      : bi(`Kan återupptas när förbindelsen har fungerat med god kvalitet i ${seconds}.`,
+      ? bi('Förbindelsen fungerar igen med god kvalitet.', 'The link is good again.')
+      : bi(`Knappen går att använda när förbindelsen har fungerat bra i ${seconds}.`,
         'Can resume once the link has been good for a while.');
+    // the server's wording names the person itself; the fallback's does not
+    let who = facts.reason ? facts.reason.sv : 'En distansdeltagares bild eller ljud når inte fram.';
+    if (facts.name && !facts.reason) who = `${genitive(facts.name)} bild eller ljud når inte fram.`;
+    else if (facts.name && !who.includes(facts.name)) who = `${facts.name}: ${who}`;
 
     fill(banner,
-      el('div', { class: 'banner-icon' }, icon(kind === 'warning' ? 'alert' : 'pause')),
+      el('div', { class: 'banner-icon' }, icon(facts.kind === 'warning' ? 'alert' : 'pause')),
       el('div', { class: 'banner-body' },
-        el('h2', {}, kind === 'warning'
+        el('h2', {}, facts.kind === 'warning'
           ? bi('Förbindelsen är bruten', 'A link has failed')
           : bi('Sammanträdet är avbrutet', 'The meeting is suspended')),
-        el('p', { class: 'banner-who' },
-          el('strong', { class: 'banner-name' }, name),
-          at ? el('span', { class: 'banner-time' }, ` kl. ${clock(at)}`) : null,
-          pending ? el('span', { class: 'banner-note' }, ' (registreras…)') : null),
-        evidence ? el('p', { class: 'banner-evidence' }, evidence.text,
-          evidence.detail ? el('small', { lang: 'en' }, evidence.detail) : null) : null,
-        suspension && suspension.reason ? el('p', { class: 'banner-reason' },
-          el('span', {}, 'Orsak: '), suspension.reason) : null,
-        kind === 'warning'
-          ? el('p', { class: 'banner-advice' }, 'Inga beslut får fattas förrän förbindelsen är återställd med god kvalitet (KL 6:24). ',
-            'Försök återupprätta förbindelsen, kalla in en ersättare eller registrera ”Har lämnat”.')
+        el('p', { class: 'banner-reason' }, el('strong', { class: 'banner-name' }, who),
+          facts.at ? el('span', { class: 'banner-time' }, ` Sedan kl. ${clock(facts.at)}.`) : null,
+          facts.pending ? el('span', { class: 'banner-note' }, ' (registreras…)') : null),
+        facts.reason && facts.reason.en ? el('p', { class: 'banner-en' }, en(facts.reason.en)) : null,
+        facts.kind === 'warning'
+          ? el('p', { class: 'banner-advice' }, 'Inga beslut får fattas förrän förbindelsen fungerar igen (KL 6:24). ',
+            'Be personen ansluta igen, kalla in en ersättare eller registrera ”Har lämnat”.')
           : el('p', { class: 'banner-advice' },
-            'Ljud- eller bildöverföringen har brutits, så sammanträdet är avbrutet (KL 6:24) och inga beslut får fattas. ',
-            'Försök återupprätta förbindelsen; annars kan en ersättare kallas in, eller sammanträdet fortsätta utan ',
-            'ledamoten om nämnden ändå är beslutför (registrera ”Har lämnat”).')),
-      kind === 'warning' ? null : el('div', { class: 'banner-actions' }, resume, el('p', { class: 'resume-hint' }, waitText)));
+            'Inga beslut får fattas medan sammanträdet är avbrutet (KL 6:24). Be personen ansluta igen; ',
+            'annars kan en ersättare kallas in, eller sammanträdet fortsätta utan ledamoten om nämnden ',
+            'ändå är beslutför (registrera ”Har lämnat”).')),
+      facts.kind === 'warning' ? null
+        : el('div', { class: 'banner-actions' }, resume, el('p', { class: 'resume-hint' }, waitText)));
   }
 
   nameOf(personId) {
@@ -457,8 +359,7 @@ class Dashboard {
   renderPeople() {
     if (!this.view) return;
     const seen = new Set();
-    const people = this.view.people || [];
-    for (const person of people) {
+    for (const person of this.view.people || []) {
       seen.add(person.person_id);
       let row = this.rows.get(person.person_id);
       if (!row) {
@@ -491,11 +392,8 @@ class Dashboard {
     row.tr.dataset.presence = person.presence;
     row.tr.classList.toggle('counted', Boolean(person.counted));
     row.tr.classList.toggle('link-failed', Boolean(person.link_failed));
-    const suspendedHere = this.view.phase === 'suspended' && this.view.suspension
-      && this.view.suspension.person_id === person.person_id;
-    row.tr.classList.toggle('suspended-by', Boolean(suspendedHere
-      || (this.pendingSuspend && this.pendingSuspend.person === person.person_id
-        && Date.now() - this.pendingSuspend.received < 3000)));
+    const facts = this.suspensionFacts();
+    row.tr.classList.toggle('suspended-by', Boolean(facts && facts.kind === 'suspended' && facts.personId === person.person_id));
 
     const serving = person.serving_for ? this.nameOf(person.serving_for) : null;
     const nameKey = JSON.stringify([person.name, person.role, person.party, serving, person.counted]);
@@ -504,31 +402,29 @@ class Dashboard {
       fill(cells.name,
         el('div', { class: 'person-name' }, person.name,
           person.party ? el('span', { class: 'party', title: 'Parti / party' }, person.party) : null),
-        el('div', { class: 'person-role' }, person.role,
-          el('small', { lang: 'en' }, ROLE_EN[person.role] || ''),
+        el('div', { class: 'person-role' }, person.role, ' ', en(person.role_en || ''),
           serving ? el('span', { class: 'serving' }, ` · tjänstgör för ${serving}`) : null));
     }
 
-    const [sv, en] = PRESENCE[person.presence] || [person.presence, ''];
+    const [sv, english] = PRESENCE[person.presence] || [person.presence, ''];
     const request = person.remote_request;
     const presenceKey = JSON.stringify([person.presence, person.link_failed, person.paused, person.counted, request]);
     if (row.presenceKey !== presenceKey) {
       row.presenceKey = presenceKey;
       const tags = [];
-      if (person.counted) tags.push(el('span', { class: 'tag counted-tag', title: 'Räknas i beslutförheten / counted for quorum' }, 'räknas'));
+      if (person.counted) tags.push(el('span', { class: 'tag ok', title: 'Räknas i beslutförheten / counted for quorum' }, 'räknas'));
       if (person.link_failed) tags.push(el('span', { class: 'tag bad' }, 'förbindelsen bruten'));
       if (person.paused) tags.push(el('span', { class: 'tag warn' }, 'teknisk paus'));
       if (request) {
-        const mode = request.mode === 'deciding' ? 'beslutande' : 'närvarande';
         const decided = request.decision === true ? 'godkänd' : request.decision === false ? 'avslagen' : 'ej avgjord';
         tags.push(el('span', {
           class: `tag request ${request.decision === true ? 'ok' : request.decision === false ? 'bad' : 'warn'}`,
           title: 'Begäran om deltagande på distans / remote request',
-        }, `distans (${mode}): ${decided}${request.late ? ', sen' : ''}`));
+        }, `distans (${(MODE[request.mode] || [request.mode])[0]}): ${decided}${request.late ? ', sen' : ''}`));
       }
       fill(cells.presence,
         el('span', { class: `presence-pill p-${person.presence}` }, sv),
-        el('small', { lang: 'en', class: 'presence-en' }, en),
+        el('span', { class: 'en presence-en', lang: 'en' }, english),
         tags.length ? el('div', { class: 'tags' }, tags) : null);
     }
 
@@ -537,45 +433,32 @@ class Dashboard {
 
   fillActions(row, person) {
     const v = this.view;
-    const chair = this.role === 'ordförande';
     const me = this.api.state.welcome && this.api.state.welcome.person_id;
     const request = person.remote_request;
     const proposal = (v.substitute_proposals || {})[person.person_id];
     const closed = v.phase === 'closed';
     const key = JSON.stringify([person.presence, request, proposal, person.serving_for, person.paused,
-      v.phase, this.confirming && this.confirming.key]);
+      person.admit_modes, v.phase, v.commands, this.confirming && this.confirming.key]);
     if (row.actionsKey === key) return;
     row.actionsKey = key;
     const pid = person.person_id;
     const buttons = [];
-    const add = (type, label, message, cls = '') => {
-      const chairOnly = CHAIR_ONLY.has(message.type);
-      buttons.push(el('button', {
-        type: 'button', class: `small ${cls}`, dataset: { action: type },
-        disabled: closed || (chairOnly && !chair),
-        title: chairOnly && !chair ? 'Endast ordföranden / chair only' : null,
-        onclick: (e) => this.command(message, e.currentTarget),
-      }, label));
-    };
+    const add = (action, label, message, cls = '') => buttons.push(
+      this.commandButton(message, label, { cls: `small ${cls}`, action, disabled: closed }));
+    const substitute = () => add('serve-substitute', bi(`Kalla in ${this.nameOf(proposal) || proposal}`, 'call in substitute'),
+      { type: 'serve-substitute', substitute_id: proposal, member_id: pid }, 'ok');
     if (request && request.decision === null) {
-      const mode = request.mode === 'deciding' ? 'beslutande' : 'närvarande';
-      add('approve', bi(`Godkänn distans (${mode})`, 'approve remote'),
+      add('approve', bi(`Godkänn distans (${MODE[request.mode][0]})`, 'approve remote'),
         { type: 'decide-remote', person_id: pid, approved: true }, 'ok');
       add('refuse', bi('Avslå', 'refuse'), { type: 'decide-remote', person_id: pid, approved: false }, 'ghost');
     }
     if (person.presence === 'lobby') {
-      for (const mode of this.admitModes(person)) {
-        add(`admit-${mode}`, mode === 'deciding'
-          ? bi('Släpp in (beslutande)', 'admit, deciding')
-          : bi('Släpp in (närvarande)', 'admit, attending'),
-        { type: 'admit', person_id: pid, mode }, mode === 'deciding' ? 'ok' : '');
+      for (const mode of person.admit_modes || []) {
+        add(`admit-${mode}`, admitLabel(mode), { type: 'admit', person_id: pid, mode }, mode === 'deciding' ? 'ok' : '');
       }
     } else if (person.presence === 'absent') {
       add('mark-present', bi('Närvarande i rummet', 'present in the room'), { type: 'mark-present', person_id: pid });
-      if (proposal) {
-        add('serve-substitute', bi(`Kalla in ${this.nameOf(proposal) || proposal}`, 'call in substitute'),
-          { type: 'serve-substitute', substitute_id: proposal, member_id: pid }, 'ok');
-      }
+      if (proposal) substitute();
     } else if (pid !== me) {
       if (person.presence.startsWith('remote')) {
         add(person.paused ? 'pause-off' : 'pause-on', person.paused
@@ -585,36 +468,26 @@ class Dashboard {
       if (person.serving_for) {
         add('release', bi('Avsluta tjänstgöring', 'release'), { type: 'release-substitute', substitute_id: pid }, 'ghost');
       }
-      if (proposal) {
-        add('serve-substitute', bi(`Kalla in ${this.nameOf(proposal) || proposal}`, 'call in substitute'),
-          { type: 'serve-substitute', substitute_id: proposal, member_id: pid }, 'ok');
-      }
+      if (proposal) substitute();
       buttons.push(this.twoStepButton(`left-${pid}`, 'Har lämnat', 'has left', 'small ghost danger-text',
-        { type: 'mark-left', person_id: pid }, { 'data-action': 'mark-left', disabled: closed }));
+        { type: 'mark-left', person_id: pid }, { action: 'mark-left', disabled: closed }));
     }
     fill(row.cells.actions, ...buttons);
   }
 
-  /** The admit modes the rules allow for this person (compliance/meeting.py `admit`). */
-  admitModes(person) {
-    const elected = ['ordförande', 'ledamot', 'ersättare'].includes(person.role);
-    if (!elected) return ['attending-only'];
-    const r = person.remote_request;
-    if (!r || r.decision !== true) return [];
-    return r.mode === 'deciding' ? ['deciding', 'attending-only'] : ['attending-only'];
-  }
-
   // -- quality -------------------------------------------------------------------------------
 
-  qualityState(q) {
-    if (!q) return 'none';
-    if (q.disconnected) return 'failed';
+  /** The badge's state for a person: only a live connection shows a judged link. */
+  qualityState(person, q) {
+    if (person.presence === 'absent') return 'none';
+    if (!q) return person.presence.startsWith('remote') ? 'failed' : 'none';
+    if (q.disconnected) return 'left';
     if (q.state === 'failed') return 'failed';
     if (q.visible === false) return 'hidden';
     return q.state || 'wait';
   }
 
-  /** Failed earlier, nothing critical now: waiting out the hysteresis (or stuck at degraded). */
+  /** Failed earlier, nothing critical now: waiting out the hysteresis. */
   recovering(q) {
     return Boolean(q && q.state === 'failed' && !q.disconnected && typeof q.score === 'number' && q.score > 20);
   }
@@ -625,58 +498,60 @@ class Dashboard {
       const row = this.rows.get(person.person_id);
       if (!row) continue;
       const q = this.quality.get(person.person_id);
-      const state = this.qualityState(q);
-      const [sv, en] = QUALITY[state];
+      const state = this.qualityState(person, q);
       row.tr.dataset.quality = state;
-      const reason = q && q.reasons && q.reasons[0] ? describeEvidence(q.reasons[0]) : null;
-      if (!q && !person.participant_id) {
-        // nobody's device: absent, or in the room without one of their own
-        const remote = person.presence.startsWith('remote');
-        row.tr.dataset.quality = remote ? 'failed' : 'none';
-        fill(row.cells.quality, remote
-          ? el('span', { class: 'q-badge q-failed' }, el('span', { class: 'q-dot' }), 'Ej ansluten')
+      if (state === 'none' || (!q && person.presence.startsWith('remote'))) {
+        // absent, in the room without a device of their own, or a remote member not connected
+        fill(row.cells.quality, person.presence.startsWith('remote')
+          ? el('span', { class: 'q-badge q-failed' }, icon('cross'), 'Inte ansluten')
           : el('span', { class: 'q-none' }, person.presence === 'room' ? 'I rummet, ingen egen enhet' : '–'));
         fill(row.cells.figures);
         continue;
       }
+      const [sv, english] = QUALITY[state];
+      const reason = q && !q.disconnected && q.state !== 'ok' && q.reasons && q.reasons[0] ? reasonText(q.reasons[0]) : null;
       fill(row.cells.quality,
-        el('span', { class: `q-badge q-${state}` }, el('span', { class: 'q-dot', 'aria-hidden': 'true' }), sv),
-        el('small', { lang: 'en', class: 'q-en' }, en),
-        q && q.visible === false && q.state !== 'ok' ? el('div', { class: 'q-also' }, 'syns inte') : null,
+        el('span', { class: `q-badge q-${state}` }, icon(badgeIcon(state)), sv),
+        ' ', en(english),
+        state === 'left' ? el('div', { class: 'q-reason' },
+          'Förbindelsen är stängd. Om hen inte ansluter igen: registrera ”Har lämnat”.') : null,
+        q && q.visible === false && q.state !== 'ok' && !q.disconnected ? el('div', { class: 'q-also' }, 'Ansiktet syns inte') : null,
         this.recovering(q) ? el('div', { class: 'q-also' },
-          `Återhämtar sig: ${nf(0).format(this.hysteresis || 5)} s god kvalitet krävs`) : null,
-        reason ? el('div', { class: 'q-reason', title: reason.text }, reason.short) : null,
-        q && q.disconnected ? el('div', { class: 'q-reason' }, 'Frånkopplad') : null);
-      fill(row.cells.figures, this.figures(q));
+          `Återhämtar sig: ${fmt(this.profile ? this.profile.quality.hysteresis_s : 5)} s god kvalitet krävs`) : null,
+        reason ? el('div', { class: 'q-reason' }, reason.sv) : null);
+      fill(row.cells.figures, q && !q.disconnected ? this.figures(q) : null);
     }
     for (const [id, card] of this.lobbyCards) {
       const q = this.quality.get(id);
-      const state = this.qualityState(q);
+      const state = q ? (q.state === 'failed' ? 'failed' : q.visible === false ? 'hidden' : q.state || 'wait') : 'wait';
       const [sv] = QUALITY[state];
-      fill(card.quality, el('span', { class: `q-badge q-${state}` }, el('span', { class: 'q-dot' }), sv));
-      fill(card.figures, this.figures(q));
+      fill(card.quality, el('span', { class: `q-badge q-${state}` }, icon(badgeIcon(state)), sv));
+      fill(card.figures, q ? this.figures(q) : null);
     }
   }
 
+  /** The live figures, coloured against the server's own thresholds (GET /api/profile). */
   figures(q) {
     const f = (q && q.figures) || {};
+    const rules = this.profile ? this.profile.quality : null;
+    const band = (name) => (rules ? rules[name] : null);
     const dl = el('dl', { class: 'figs' });
-    const add = (label, value, cls = '') => dl.append(el('div', { class: `fig ${cls}` },
+    const add = (label, value, g = 'none') => dl.append(el('div', { class: `fig ${g === 'none' || g === 'ok' ? '' : g}` },
       el('dt', {}, label), el('dd', {}, value)));
-    const fmt = (v, digits = 0) => (typeof v === 'number' ? nf(digits).format(v) : '–');
-    add('fps', fmt(f.fps, 1), grade(f.fps, 20, 12, -1));
-    add('RTT', typeof f.rtt_ms === 'number' ? `${fmt(f.rtt_ms)} ms` : '–');
+    const pct = (v) => (typeof v === 'number' ? v / 100 : null);
+    add('bilder/s', fmt(f.fps, 1), grade(f.fps, band('fps')));
+    add('svarstid', typeof f.rtt_ms === 'number' ? `${fmt(f.rtt_ms)} ms` : '–');
     const loss = Math.max(f.audio_loss_pct ?? -1, f.video_loss_pct ?? -1);
-    add('förlust', loss >= 0 ? `${fmt(loss, 1)} %` : '–', grade(loss, 2, 6, 1));
-    add('höjd', typeof f.height === 'number' ? `${f.height} px` : '–', grade(f.height, 240, 144, -1));
-    add('ansikte', f.face_visible === true ? 'ja' : f.face_visible === false ? 'nej' : '–',
-      f.face_visible === false ? 'bad' : '');
+    add('förlust', loss >= 0 ? `${fmt(loss, 1)} %` : '–',
+      worst(grade(pct(f.audio_loss_pct), band('audio_loss')), grade(pct(f.video_loss_pct), band('video_loss'))));
+    add('höjd', typeof f.height === 'number' ? `${fmt(f.height)} px` : '–', grade(f.height, band('height')));
+    add('ansikte', f.face_visible === true ? 'syns' : f.face_visible === false ? 'syns inte' : '–',
+      f.face_visible === false ? 'bad' : 'none');
     const level = f.audio_level_dbov;
-    const meter = el('span', { class: 'level' }, el('span', {
-      class: 'level-fill', style: `width:${levelPercent(level)}%`,
-    }));
-    add('ljud', el('span', { class: 'level-wrap' }, meter,
-      el('span', { class: 'level-num' }, typeof level === 'number' ? `${level} dBov` : '–')));
+    const fillBar = el('span', { class: 'level-fill' });
+    fillBar.style.width = `${levelPercent(level)}%`;
+    add('ljud', el('span', { class: 'level-wrap' }, el('span', { class: 'level' }, fillBar),
+      el('span', { class: 'level-num' }, typeof level === 'number' ? `${fmt(level)} dBov` : '–')));
     return dl;
   }
 
@@ -706,9 +581,9 @@ class Dashboard {
   }
 
   makeLobbyCard(person) {
-    const video = el('video', { autoplay: true, playsinline: true, muted: true });
+    const video = el('video', { autoplay: true, playsinline: true });
     video.muted = true;
-    const placeholder = el('div', { class: 'no-video' }, 'Ingen bild ännu', el('small', { lang: 'en' }, 'no picture yet'));
+    const placeholder = el('div', { class: 'no-video' }, 'Ingen bild ännu', en('no picture yet'));
     const level = el('span', { class: 'level-fill' });
     const listen = el('button', { type: 'button', class: 'small ghost listen', 'aria-pressed': 'false' },
       icon('speaker'), bi('Lyssna', 'listen'));
@@ -721,7 +596,7 @@ class Dashboard {
     listen.addEventListener('click', () => {
       card.listening = !card.listening;
       listen.setAttribute('aria-pressed', String(card.listening));
-      fill(listen, card.listening ? [icon('speaker-on'), bi('Lyssnar', 'listening')] : [icon('speaker'), bi('Lyssna', 'listen')]);
+      fill(listen, icon(card.listening ? 'speaker-on' : 'speaker'), bi('Lyssna', 'listen'));
       this.syncLobbyTiles();
     });
     card.root = el('article', { class: 'lobby-card', dataset: { person: person.person_id } },
@@ -739,7 +614,7 @@ class Dashboard {
     fill(card.meta, person.role, person.party ? ` · ${person.party}` : '');
     const r = person.remote_request;
     fill(card.request, r
-      ? `Distans ${r.mode === 'deciding' ? 'som beslutande' : 'som närvarande'}: ${r.decision === true ? 'godkänt' : r.decision === false ? 'avslaget' : 'inte avgjort'}${r.late ? ' (sen begäran)' : ''}`
+      ? `Distans som ${MODE[r.mode][0]}: ${r.decision === true ? 'godkänt' : r.decision === false ? 'avslaget' : 'inte avgjort'}${r.late ? ' (sen begäran)' : ''}`
       : 'Ingen begäran om deltagande på distans');
     card.request.dataset.ok = String(Boolean(r && r.decision === true));
     if (person.participant_id && card.participantId !== person.participant_id) {
@@ -755,15 +630,12 @@ class Dashboard {
       card.video.srcObject = null;
       card.placeholder.hidden = false;
     }
-    const modes = this.admitModes(person);
-    const key = JSON.stringify([modes, r, this.view.phase]);
+    const modes = person.admit_modes || [];
+    const key = JSON.stringify([modes, r, this.view.phase, this.view.commands]);
     if (card.actionsKey !== key) {
       card.actionsKey = key;
-      const buttons = modes.map((mode) => el('button', {
-        type: 'button', class: mode === 'deciding' ? 'ok admit' : 'admit',
-        dataset: { action: `admit-${mode}` },
-        onclick: (e) => this.command({ type: 'admit', person_id: person.person_id, mode }, e.currentTarget),
-      }, mode === 'deciding' ? bi('Släpp in (beslutande)', 'admit, deciding') : bi('Släpp in (närvarande)', 'admit, attending')));
+      const buttons = modes.map((mode) => this.commandButton({ type: 'admit', person_id: person.person_id, mode },
+        admitLabel(mode), { cls: mode === 'deciding' ? 'ok admit' : 'admit', action: `admit-${mode}` }));
       if (!modes.length) buttons.push(el('p', { class: 'hint' }, 'Kan inte släppas in utan godkänd begäran om distansdeltagande.'));
       fill(card.actions, ...buttons);
     }
@@ -820,12 +692,10 @@ class Dashboard {
   }
 }
 
-/** ''/'warn'/'bad' by a band: dir -1 when lower is worse (fps, height), +1 when higher is. */
-function grade(value, degraded, critical, dir) {
-  if (typeof value !== 'number' || value < 0) return '';
-  if (dir < 0) return value < critical ? 'bad' : value < degraded ? 'warn' : '';
-  return value > critical ? 'bad' : value > degraded ? 'warn' : '';
-}
+const admitLabel = (mode) => (mode === 'deciding'
+  ? bi('Släpp in (beslutande)', 'admit, deciding') : bi('Släpp in (närvarande)', 'admit, attending'));
+
+const badgeIcon = (state) => ({ ok: 'check', degraded: 'alert', hidden: 'alert', failed: 'cross', left: 'leave' }[state] || 'pause');
 
 /** dBov (−127 silence … 0 loudest) to a 0–100 bar, speech around −40…−20 in the middle. */
 function levelPercent(dbov) {
@@ -836,7 +706,7 @@ function levelPercent(dbov) {
 export function startDashboard(api) {
   injectStylesheet();
   document.body.classList.add('chair');
-  const root = document.getElementById('dashboard');
+  const root = $('dashboard');
   root.hidden = false;
   const dashboard = new Dashboard(api, root);
   api.on((message) => dashboard.onMessage(message));

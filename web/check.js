@@ -4,47 +4,15 @@
 // your own picture and sound back, measure ~10 s with getStats and the server's `my-quality`,
 // and judge against the same profile the meeting's monitor uses (GET /api/profile).
 
-const $ = (id) => document.getElementById(id);
+import { $, el, icon } from './lib/dom.js';
+import { fmt } from './lib/format.js';
+import { reasonText } from './lib/labels.js';
+import { grade, loadProfile } from './lib/profile.js';
+import { Connection, startLocalMedia } from './lib/rtc.js';
+
 const MEASURE_S = 10;
 const ECHO_TIMEOUT_S = 20;
 const MIC_HEARD_DBFS = -50;  // a peak above this during the test: the microphone picks up sound
-const CONSTRAINTS = {
-  audio: { echoCancellation: true, noiseSuppression: true },
-  video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 30 } },
-};
-
-// the server's reasons (monitor evidence) in Swedish: metric -> [label, unit]
-const METRICS = {
-  'transport.state': ['Förbindelsen är inte uppkopplad', ''],
-  'transport.missing': ['Ingen förbindelse', ''],
-  'audio.missing': ['Inget ljud når servern', ''],
-  'video.missing': ['Ingen bild når servern', ''],
-  'audio.live': ['Mikrofonen är avstängd', ''],
-  'video.live': ['Kameran är avstängd', ''],
-  'audio.silence': ['Ljudet avbröts', 's'],
-  'video.freeze': ['Bilden frös', 's'],
-  'audio.loss': ['Förlorade ljudpaket', '%'],
-  'video.loss': ['Förlorade bildpaket', '%'],
-  'video.fps': ['Låg bildfrekvens', 'fps'],
-  'video.height': ['Låg upplösning', 'px'],
-  'link.delay': ['Lång fördröjning', 'ms'],
-  'downlink.video.freeze': ['Bilden du tar emot frös', 's'],
-  'downlink.video.fps': ['Låg bildfrekvens i bilden du tar emot', 'fps'],
-  'downlink.audio.concealed': ['Ljudet du tar emot hackar', '%'],
-  'downlink.video.delay': ['Lång fördröjning i det du tar emot', 'ms'],
-  'downlink.audio.delay': ['Lång fördröjning i det du tar emot', 'ms'],
-};
-
-function describeReason(e) {
-  const [label, unit] = METRICS[e.metric] || [e.detail || e.metric, ''];
-  if (typeof e.value !== 'number') return label;
-  const show = (x) => (unit === '%' ? `${fmt(x * 100, 1)} %` : unit === 'ms' ? `${fmt(x * 1000)} ms`
-    : unit === 'fps' ? `${fmt(x, 1)} bilder/s` : unit === 'px' ? `${fmt(x)} px` : `${fmt(x, 2)} s`);
-  return `${label}: ${show(e.value)} (gräns ${show(e.threshold)})`;
-}
-
-const nf = (digits) => new Intl.NumberFormat('sv-SE', { maximumFractionDigits: digits });
-const fmt = (value, digits = 0) => (typeof value === 'number' && Number.isFinite(value) ? nf(digits).format(value) : '–');
 
 const check = {
   local: null,
@@ -53,9 +21,7 @@ const check = {
   micNowDb: -Infinity,
   profile: null,
   running: false,
-  ws: null,
-  pc: null,
-  tracks: {},
+  connection: null,     // the echo room's Connection (lib/rtc.js)
   myQuality: [],
   echoStream: null,
 };
@@ -69,12 +35,8 @@ function step(id, state) { $(id).dataset.state = state; }
 async function startDevices(cameraId, micId) {
   $('device-error').textContent = '';
   if (check.local) check.local.getTracks().forEach((t) => t.stop());
-  const constraints = {
-    audio: { ...CONSTRAINTS.audio, ...(micId ? { deviceId: { exact: micId } } : {}) },
-    video: { ...CONSTRAINTS.video, ...(cameraId ? { deviceId: { exact: cameraId } } : {}) },
-  };
   try {
-    check.local = await navigator.mediaDevices.getUserMedia(constraints);
+    check.local = await startLocalMedia({ cameraId, micId });
   } catch (err) {
     check.local = null;
     $('local-empty').textContent = 'Ingen bild från kameran';
@@ -158,70 +120,28 @@ function meterLoop() {
 
 // -- the round trip through the server ---------------------------------------------------------
 
-function send(message) {
-  if (check.ws && check.ws.readyState === WebSocket.OPEN) check.ws.send(JSON.stringify(message));
-}
-
-function waitForIceGathering(pc) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => { if (pc.iceGatheringState === 'complete') { pc.removeEventListener('icegatheringstatechange', done); resolve(); } };
-    pc.addEventListener('icegatheringstatechange', done);
-    setTimeout(resolve, 3000);
-  });
-}
-
-/** As meeting.js: the publish m-lines get our tracks, sendonly; the rest is what we receive. */
-async function answer(offer) {
-  check.tracks = offer.tracks || {};
-  await check.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-  for (const transceiver of check.pc.getTransceivers()) {
-    const info = check.tracks[transceiver.mid];
-    if (info && info.role === 'publish' && check.local) {
-      const track = check.local.getTracks().find((t) => t.kind === info.kind);
-      transceiver.direction = track ? 'sendonly' : 'inactive';
-      if (track && transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
-    }
-  }
-  await check.pc.setLocalDescription(await check.pc.createAnswer());
-  await waitForIceGathering(check.pc);
-  send({ type: 'answer', sdp: check.pc.localDescription.sdp });
-}
-
-function onTrack(event) {
-  const info = check.tracks[event.transceiver.mid];
-  if (!info || info.role !== 'subscribe') return;
-  for (const old of check.echoStream.getTracks().filter((t) => t.kind === event.track.kind)) {
-    check.echoStream.removeTrack(old);
-  }
-  check.echoStream.addTrack(event.track);
-  $('echo-video').play().catch(() => {});
-}
-
 function connect() {
   return new Promise((resolve, reject) => {
     check.echoStream = new MediaStream();
     $('echo-video').srcObject = check.echoStream;
-    check.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', iceServers: [] });
-    check.pc.ontrack = onTrack;
-    let negotiation = Promise.resolve();
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    check.ws = new WebSocket(`${scheme}://${location.host}/ws`);
-    check.ws.onopen = () => send({ type: 'join', check: true, name: 'Test' });
-    check.ws.onerror = () => reject(new Error('websocket'));
-    check.ws.onclose = () => { if (check.running) reject(new Error('closed')); };
-    check.ws.onmessage = (event) => {
-      const message = JSON.parse(event.data);
-      switch (message.type) {
-        case 'welcome': check.participantId = message.participant_id; resolve(); break;
-        case 'offer':
-          negotiation = negotiation.then(() => answer(message)).catch((err) => console.error('negotiation failed', err));
-          break;
-        case 'my-quality': check.myQuality.push({ at: performance.now(), ...message }); showServer(message); break;
-        case 'error': console.warn('server error', message); reject(new Error(message.message_sv)); break;
-        default: break;
-      }
-    };
+    check.connection = new Connection({
+      local: check.local,
+      onTrack: (track) => {
+        for (const old of check.echoStream.getTracks().filter((t) => t.kind === track.kind)) check.echoStream.removeTrack(old);
+        check.echoStream.addTrack(track);
+        $('echo-video').play().catch(() => {});
+      },
+      onClose: () => { if (check.running) reject(new Error('closed')); },
+      onMessage: (message) => {
+        switch (message.type) {
+          case 'welcome': check.participantId = message.participant_id; resolve(); break;
+          case 'my-quality': check.myQuality.push({ at: performance.now(), ...message }); showServer(message); break;
+          case 'error': console.warn('server error', message); reject(new Error(message.message_sv)); break;
+          default: break;
+        }
+      },
+    });
+    check.connection.open({ type: 'join', check: true, name: 'Test' });
   });
 }
 
@@ -240,11 +160,8 @@ function keepLastFrame() {
 
 function disconnect() {
   keepLastFrame();
-  send({ type: 'leave' });
-  if (check.ws) check.ws.close();
-  if (check.pc) check.pc.close();
-  check.ws = null;
-  check.pc = null;
+  if (check.connection) check.connection.close();
+  check.connection = null;
 }
 
 async function waitForEcho() {
@@ -267,39 +184,13 @@ function progress(fraction, text) {
   if (text) $('progress-text').textContent = text;
 }
 
-/** One getStats reading of the echoed stream: the inbound video and audio, the link. */
+/** One getStats reading of the echoed stream, also reported to the server (as the meeting
+page does, so the server judges both halves): {rtt, video, audio, outVideo}. */
 async function readStats() {
-  const report = await check.pc.getStats();
-  const out = { rtt: null, video: null, audio: null, outVideo: null, remoteRtt: null };
-  for (const s of report.values()) {
-    if (s.type === 'candidate-pair' && (s.nominated || s.selected) && s.state === 'succeeded'
-        && typeof s.currentRoundTripTime === 'number') out.rtt = s.currentRoundTripTime;
-    if (s.type === 'remote-inbound-rtp' && typeof s.roundTripTime === 'number') out.remoteRtt = s.roundTripTime;
-    if (s.type === 'inbound-rtp') {
-      const info = check.tracks[s.mid];
-      if (info && info.role === 'subscribe') out[s.kind] = s;
-    }
-    if (s.type === 'outbound-rtp' && s.kind === 'video') out.outVideo = s;
-  }
-  if (out.rtt === null) out.rtt = out.remoteRtt;
+  const read = await check.connection.reportStats();
+  const out = { rtt: read.rtt, video: null, audio: null, outVideo: read.outboundVideo };
+  for (const { stat } of read.inbound) out[stat.kind] = stat;
   return out;
-}
-
-/** What we send about what we receive, as meeting.js does, so the server judges both halves. */
-function reportStats(stats) {
-  const inbound = [];
-  for (const s of [stats.video, stats.audio]) {
-    if (!s) continue;
-    inbound.push({
-      participant: check.participantId, kind: s.kind,
-      framesPerSecond: s.framesPerSecond, freezeCount: s.freezeCount,
-      totalFreezesDuration: s.totalFreezesDuration, concealedSamples: s.concealedSamples,
-      totalSamplesReceived: s.totalSamplesReceived, jitterBufferDelay: s.jitterBufferDelay,
-      jitterBufferEmittedCount: s.jitterBufferEmittedCount, roundTripTime: stats.rtt,
-      packetsLost: s.packetsLost, packetsReceived: s.packetsReceived,
-    });
-  }
-  send({ type: 'stats', inbound });
 }
 
 function showServer(q) {
@@ -316,7 +207,6 @@ async function measure() {
     await sleep(1000);
     const s = await readStats();
     samples.push(s);
-    reportStats(s);
     const elapsed = Math.min(MEASURE_S, (performance.now() - t0) / 1000);
     progress(0.1 + 0.9 * (elapsed / MEASURE_S), `Mäter… ${fmt(elapsed)} av ${MEASURE_S} s`);
     $('live-fps').textContent = s.video ? `${fmt(s.video.framesPerSecond)} bilder/s` : '–';
@@ -341,15 +231,6 @@ function lossPct(a, b) {
 const mean = (xs) => { const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)); return v.length ? v.reduce((p, x) => p + x, 0) / v.length : null; };
 
 // -- judging ------------------------------------------------------------------------------------
-
-/** 'ok' | 'warn' | 'bad' by a profile band {degraded, critical}; the order gives the direction. */
-function grade(value, band) {
-  if (typeof value !== 'number' || !band) return 'none';
-  const higherIsWorse = band.critical > band.degraded;
-  const worse = (v, t) => (higherIsWorse ? v > t : v < t);
-  if (worse(value, band.critical)) return 'bad';
-  return worse(value, band.degraded) ? 'warn' : 'ok';
-}
 
 function judge(result) {
   const q = check.profile.quality;
@@ -433,7 +314,7 @@ function serverNote(q) {
   if (typeof f.delay_ms === 'number') parts.push(`fördröjning ${fmt(f.delay_ms)} ms`);
   const lines = [];
   if (parts.length) lines.push(`Servern tar emot: ${parts.join(' · ')}`);
-  if (q.reasons && q.reasons[0]) lines.push(describeReason(q.reasons[0]));
+  if (q.reasons && q.reasons[0]) lines.push(reasonText(q.reasons[0]).sv);
   return lines.join('\n') || null;
 }
 
@@ -456,21 +337,13 @@ function showResult(judged, failure) {
   const body = $('figures');
   body.replaceChildren();
   for (const r of rows) {
-    const tr = document.createElement('tr');
-    tr.dataset.key = r.key;
-    tr.dataset.state = r.state;
-    const mark = { ok: '✓', warn: '!', bad: '✕', info: 'i', none: '–' }[r.state];
-    tr.innerHTML = '<th scope="row"></th><td class="value"></td><td class="req"></td><td class="mark"><span></span></td>';
-    tr.children[0].textContent = r.label;
-    tr.children[1].textContent = r.value;
-    if (r.note) {
-      const note = document.createElement('small');
-      note.textContent = r.note;
-      tr.children[1].append(note);
-    }
-    tr.children[2].textContent = r.requirement;
-    tr.children[3].firstChild.textContent = mark;
-    tr.children[3].title = STATE_TEXT[r.state];
+    const icons = { ok: 'check', warn: 'alert', bad: 'cross' };
+    const tr = el('tr', { dataset: { key: r.key, state: r.state } },
+      el('th', { scope: 'row' }, r.label),
+      el('td', { class: 'value' }, r.value, r.note ? el('small', {}, r.note) : null),
+      el('td', { class: 'req' }, r.requirement),
+      el('td', { class: 'mark' }, icons[r.state]
+        ? el('span', {}, icon(icons[r.state], { label: STATE_TEXT[r.state] })) : null));
     body.append(tr);
   }
 
@@ -517,7 +390,7 @@ async function run() {
   let judged = { rows: [] };
   let failure = null;
   try {
-    if (!check.profile) check.profile = await (await fetch('/api/profile')).json();
+    if (!check.profile) check.profile = await loadProfile();
     progress(0.02, 'Ansluter till servern…');
     await Promise.race([connect(), sleep(10000).then(() => { throw new Error('timeout'); })]);
     $('listen').hidden = false;
@@ -566,6 +439,6 @@ if (next && next.startsWith('/m/')) {
   $('next').hidden = false;
 }
 
-fetch('/api/profile').then((r) => r.json()).then((p) => { check.profile = p; }).catch(() => {});
+loadProfile().then((p) => { check.profile = p; }).catch(() => {});
 requestAnimationFrame(meterLoop);
 startDevices();

@@ -1,22 +1,29 @@
-// Kvorum member view: join, publish camera and microphone, show everyone else.
-// The server always sends the offer; this page only answers (docs/protocol.md).
+// Kvorum member view: join by personal link, wait in the lobby, publish camera and
+// microphone, see everyone else. The chair's and secretary's dashboard (chair.js) is loaded
+// on top of this page when `welcome.dashboard` is true. Protocol: docs/protocol.md.
+
+import { $, el, en, fill, icon } from './lib/dom.js';
+import { formatDay, genitive } from './lib/format.js';
+import { reasonText } from './lib/labels.js';
+import { Connection, startLocalMedia } from './lib/rtc.js';
 
 const meetingId = decodeURIComponent(location.pathname.split('/').pop());
 const token = new URLSearchParams(location.search).get('t');
-const $ = (id) => document.getElementById(id);
 const STATS_EVERY_MS = 1000;
 
 const state = {
-  ws: null,
-  pc: null,
+  connection: null,
   participantId: null,
   local: null,           // MediaStream from the camera and microphone
-  tracks: {},            // mid -> {role, kind, participant}
-  people: new Map(),     // participant id -> {name, audio, video, stream, tile}
-  negotiation: Promise.resolve(),
+  people: new Map(),     // participant id -> {name, personId, audio, video, stream, tile}
   listeners: [],         // functions(message) added by the chair's dashboard
   welcome: null,
+  admitted: false,
+  linkState: 'new',      // the peer connection's state
   latest: {},            // message type -> the last one received (the dashboard loads late)
+  get pc() { return this.connection && this.connection.pc; },
+  get ws() { return this.connection && this.connection.ws; },
+  get tracks() { return (this.connection && this.connection.tracks) || {}; },
 };
 window.kvorum = state;   // for the browser tests and for support staff in devtools
 
@@ -28,21 +35,61 @@ const api = {
   tileFor: (id) => tileFor(id),
 };
 
-function setStatus(text) { $('status').textContent = text; }
+function send(message) {
+  if (state.connection) state.connection.send(message);
+}
+
+// -- the header's status: only "Ansluten" when admitted and the media link is up -----------
+
+function showStatus() {
+  let text;
+  if (!state.connection) text = 'Inte ansluten';
+  else if (!state.welcome) text = 'Ansluter…';
+  else if (!state.admitted) text = 'I lobbyn – väntar på ordföranden';
+  else if (state.linkState === 'connected') text = 'Ansluten';
+  else if (state.linkState === 'failed' || state.linkState === 'disconnected') text = 'Förbindelsen bröts';
+  else text = 'Ansluter…';
+  $('status').textContent = text;
+}
+
+// -- before joining: which meeting, which person, the camera preview -------------------------
+
+async function showInvitation() {
+  if (!token) return;
+  try {
+    const response = await fetch(`/api/meetings/${encodeURIComponent(meetingId)}/me`,
+      { headers: { 'X-Kvorum-Token': token } });
+    const data = await response.json();
+    if (!response.ok) {
+      fill($('invite-error'), data.message_sv || 'Länken kunde inte läsas.', ' ', en(data.message_en || ''));
+      return;
+    }
+    const m = data.meeting;
+    $('invite-name').textContent = data.person.name;
+    $('invite-role').textContent = `(${data.person.role})`;
+    $('invite-committee').textContent = m.committee_name;
+    $('invite-when').textContent = formatDay(m.date, m.time);
+    $('invite-place').textContent = m.place;
+    $('invite').hidden = false;
+    $('title').textContent = `${m.committee_name} – ${formatDay(m.date, m.time)}`;
+    $('join-button').replaceChildren(`Anslut som ${data.person.name} `, el('span', { lang: 'en' }, '/ Join'));
+  } catch (err) {
+    console.warn('invitation not shown', err);
+  }
+}
 
 async function startCamera() {
   try {
-    state.local = await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: true, noiseSuppression: true },
-      video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 25 } },  // >= 20 fps, >= 240 lines: EN 301 549 (profile)
-    });
+    state.local = await startLocalMedia();
     $('preview').srcObject = state.local;
   } catch (err) {
-    $('join-error').textContent =
-      'Kameran eller mikrofonen kunde inte startas. Ge webbläsaren tillåtelse och försök igen. ' +
-      '/ The camera or microphone could not start: ' + err.name;
+    fill($('join-error'),
+      'Kameran eller mikrofonen kunde inte startas. Tillåt dem i webbläsaren (ikonen i adressfältet) och ladda om sidan. ',
+      en(`The camera or microphone could not start (${err.name}).`));
   }
 }
+
+// -- tiles -----------------------------------------------------------------------------------
 
 function tileFor(id) {
   let person = state.people.get(id);
@@ -51,20 +98,12 @@ function tileFor(id) {
     state.people.set(id, person);
   }
   if (!person.tile) {
-    const tile = document.createElement('figure');
-    tile.className = 'tile';
-    tile.dataset.participant = id;
-    const video = document.createElement('video');
-    video.autoplay = true; video.playsInline = true; video.muted = true;
-    const audio = document.createElement('audio');
-    audio.autoplay = true;
-    const name = document.createElement('figcaption');
-    name.className = 'name';
-    const flags = document.createElement('span');
-    flags.className = 'flags';
-    tile.append(video, audio, name, flags);
-    $('gallery').append(tile);
-    person.tile = tile;
+    const video = el('video', { autoplay: true, playsinline: true });
+    video.muted = true;  // sound plays through the <audio> element
+    const audio = el('audio', { autoplay: true });
+    person.tile = el('figure', { class: 'tile', dataset: { participant: id } },
+      video, audio, el('figcaption', { class: 'name' }, el('span', { class: 'name-text' }), el('span', { class: 'flags' })));
+    $('gallery').append(person.tile);
     person.stream = new MediaStream();
     video.srcObject = person.stream;
     audio.srcObject = person.stream;
@@ -76,9 +115,12 @@ function tileFor(id) {
 function renderPerson(id) {
   const person = state.people.get(id);
   if (!person || !person.tile) return;
-  person.tile.querySelector('.name').textContent = person.name;
-  person.tile.querySelector('.flags').textContent =
-    (person.audio ? '' : '🔇 ') + (person.video ? '' : '📷✕');
+  person.tile.querySelector('.name-text').textContent = person.name;
+  fill(person.tile.querySelector('.flags'),
+    person.audio ? null : icon('mic-off', { label: `${genitive(person.name)} mikrofon är avstängd` }),
+    person.video ? null : icon('camera-off', { label: `${genitive(person.name)} kamera är avstängd` }));
+  person.tile.dataset.audio = String(person.audio);
+  person.tile.dataset.video = String(person.video);
 }
 
 function removePerson(id) {
@@ -87,47 +129,23 @@ function removePerson(id) {
   state.people.delete(id);
 }
 
-function send(message) {
-  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(message));
-}
-
-function waitForIceGathering(pc) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => { if (pc.iceGatheringState === 'complete') { pc.removeEventListener('icegatheringstatechange', done); resolve(); } };
-    pc.addEventListener('icegatheringstatechange', done);
-    setTimeout(resolve, 3000);  // answer with what we have rather than hang
-  });
-}
-
-async function answer(offer) {
-  state.tracks = offer.tracks;
-  await state.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
-  for (const transceiver of state.pc.getTransceivers()) {
-    const info = state.tracks[transceiver.mid];
-    if (info && info.role === 'publish' && state.local) {
-      const track = state.local.getTracks().find((t) => t.kind === info.kind);
-      transceiver.direction = track ? 'sendonly' : 'inactive';
-      if (track && transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
-    }
+function addPeople(list) {
+  for (const p of list || []) {
+    state.people.set(p.id, { ...(state.people.get(p.id) || {}), name: p.name, personId: p.person_id,
+      audio: p.audio, video: p.video });
+    tileFor(p.id);
   }
-  await state.pc.setLocalDescription(await state.pc.createAnswer());
-  await waitForIceGathering(state.pc);
-  send({ type: 'answer', sdp: state.pc.localDescription.sdp });
 }
 
-function onTrack(event) {
-  const info = state.tracks[event.transceiver.mid];
-  if (!info || info.role !== 'subscribe') return;
+function onTrack(track, info) {
   const person = tileFor(info.participant);
-  for (const old of person.stream.getTracks().filter((t) => t.kind === event.track.kind)) {
-    person.stream.removeTrack(old);
-  }
-  person.stream.addTrack(event.track);
-  const video = person.tile.querySelector('video');
-  video.play().catch(() => {});
-  if (event.track.kind === 'audio') person.tile.querySelector('audio').play().catch(() => {});
+  for (const old of person.stream.getTracks().filter((t) => t.kind === track.kind)) person.stream.removeTrack(old);
+  person.stream.addTrack(track);
+  person.tile.querySelector('video').play().catch(() => {});
+  if (track.kind === 'audio') person.tile.querySelector('audio').play().catch(() => {});
 }
+
+// -- messages --------------------------------------------------------------------------------
 
 function onMessage(message) {
   state.latest[message.type] = message;
@@ -135,22 +153,23 @@ function onMessage(message) {
     case 'welcome':
       state.participantId = message.participant_id;
       state.welcome = message;
-      $('title').textContent = message.meeting.title;
+      if (!$('title').textContent) $('title').textContent = message.meeting.title;
+      $('room-title').textContent = $('title').textContent || message.meeting.title;
       addPeople(message.participants);
       showAdmitted(message.admitted);
       if (message.dashboard) {
+        document.body.classList.add('chair');
         import('/static/chair.js').then((m) => m.startDashboard(api)).catch((err) =>
           console.error('dashboard failed to load', err));
       }
-      setStatus(message.admitted ? 'Ansluten' : 'I lobbyn');
       break;
     case 'admitted':
       addPeople(message.participants);
       showAdmitted(true);
-      setStatus('Ansluten');
       break;
     case 'removed':
-      leave('Ordföranden har noterat att du har lämnat sammanträdet / The chair has recorded that you left the meeting');
+      leave('Ordföranden har noterat att du har lämnat sammanträdet.',
+        'The chair has recorded that you left the meeting.');
       break;
     case 'meeting-phase':
       showPhase(message);
@@ -158,16 +177,8 @@ function onMessage(message) {
     case 'my-quality':
       showMyQuality(message);
       break;
-    case 'offer':
-      state.negotiation = state.negotiation.then(() => answer(message)).catch((err) => {
-        console.error('negotiation failed', err);
-        setStatus('Fel vid anslutning / connection error');
-      });
-      break;
     case 'participant-joined': {
-      const p = message.participant;
-      state.people.set(p.id, { ...(state.people.get(p.id) || {}), name: p.name, audio: p.audio, video: p.video });
-      tileFor(p.id);
+      addPeople([message.participant]);
       break;
     }
     case 'participant-left':
@@ -179,16 +190,18 @@ function onMessage(message) {
       break;
     }
     case 'bye':
-      leave('Mötet har avslutats / The meeting has ended');
+      leave('Sammanträdet är avslutat.', 'The meeting has ended.');
       break;
     case 'error':
       console.warn('server error', message);
       if (!state.participantId) {
-        $('join-error').textContent = `${message.message_sv} / ${message.message_en}`;
+        fill($('join-error'), `${message.message_sv} `, en(message.message_en));
         $('join').hidden = false;
         $('room').hidden = true;
+        $('controls').hidden = true;
         $('join-button').disabled = false;
-        setStatus('Inte ansluten');
+        state.connection = null;
+        showStatus();
       }
       break;
     default:
@@ -199,116 +212,125 @@ function onMessage(message) {
   }
 }
 
-function addPeople(list) {
-  for (const p of list || []) {
-    state.people.set(p.id, { ...(state.people.get(p.id) || {}), name: p.name, audio: p.audio, video: p.video });
-    tileFor(p.id);
-  }
-}
-
 function showAdmitted(admitted) {
+  state.admitted = admitted;
   $('lobby').hidden = admitted;
   $('gallery').hidden = !admitted;
+  showStatus();
+}
+
+function nameOfPerson(personId) {
+  for (const p of state.people.values()) if (p.personId === personId) return p.name;
+  return null;
 }
 
 function showPhase(message) {
   const banner = $('phase-banner');
   if (message.phase === 'suspended') {
     const s = message.suspension || {};
-    banner.textContent = `${s.sv || 'Sammanträdet är avbrutet.'} Inga beslut fattas förrän dess (KL 6:24). / ${s.en || 'The meeting is suspended.'}`;
+    const worded = reasonText(s.sv ? s : s.reason);  // the server's wording (supervise8)
+    const mine = Boolean(s.person_id && state.welcome && s.person_id === state.welcome.person_id);
+    const name = s.name || nameOfPerson(s.person_id);
+    const why = mine ? 'Din bild eller ditt ljud når inte fram till sammanträdet.'
+      : worded ? worded.sv
+        : name ? `${genitive(name)} bild eller ljud når inte fram.` : 'En distansdeltagares bild eller ljud når inte fram.';
+    fill(banner, el('strong', {}, 'Sammanträdet är avbrutet. '), why,
+      ' Inga beslut fattas förrän förbindelsen är återställd och ordföranden återupptar sammanträdet.',
+      ' ', en(`The meeting is suspended${worded && worded.en ? `: ${worded.en}` : ''}.`));
+    banner.dataset.kind = 'suspended';
     banner.hidden = false;
   } else if (message.phase === 'closed') {
-    banner.textContent = 'Sammanträdet är avslutat. / The meeting is closed.';
+    fill(banner, el('strong', {}, 'Sammanträdet är avslutat.'), ' ', en('The meeting is closed.'));
+    banner.dataset.kind = 'closed';
     banner.hidden = false;
   } else {
     banner.hidden = true;
   }
 }
 
-const QUALITY_TEXT = {
-  ok: 'Din bild och ditt ljud är bra',
-  degraded: 'Din förbindelse är svag – använd headset och stabilt nät (inte 4G)',
-  failed: 'Din bild eller ditt ljud når inte fram – sammanträdet kan avbrytas',
+// What a member is told about their own link; the room's device (chair, secretary) gets the
+// plain state without the advice for people at home.
+const MY_QUALITY = {
+  ok: 'Din bild och ditt ljud når fram bra.',
+  degraded: 'Din förbindelse är svag. Använd headset och ett stabilt nät (helst inte mobilnätet).',
+  failed: 'Din bild eller ditt ljud når inte fram. Sammanträdet kan avbrytas tills det fungerar igen.',
+};
+const ROOM_QUALITY = {
+  ok: 'Rummets bild och ljud når fram bra.',
+  degraded: 'Rummets bild eller ljud når fram med sämre kvalitet.',
+  failed: 'Rummets bild eller ljud når inte fram.',
 };
 
 function showMyQuality(q) {
   const box = $('my-quality');
-  const parts = [QUALITY_TEXT[q.state] || ''];
-  if (q.visible === false) parts.push('Ditt ansikte syns inte i bilden – flytta kameran eller tänd ljuset');
-  box.textContent = parts.filter(Boolean).join(' · ');
-  box.dataset.state = q.visible === false && q.state === 'ok' ? 'degraded' : q.state;
+  const room = Boolean(state.welcome && state.welcome.dashboard);
+  const parts = [(room ? ROOM_QUALITY : MY_QUALITY)[q.state] || ''];
+  const reason = q.state !== 'ok' && q.reasons && q.reasons[0] ? reasonText(q.reasons[0]) : null;
+  if (reason) parts.push(reason.sv);
+  if (q.visible === false && !room) parts.push('Ditt ansikte syns inte i bilden: flytta kameran eller tänd ljuset.');
+  const text = parts.filter(Boolean).join(' ');
+  if (box.textContent !== text) box.textContent = text;
+  box.title = room ? text : '';
+  box.dataset.state = q.visible === false && q.state === 'ok' && !room ? 'degraded' : q.state;
   box.hidden = false;
 }
 
-/** About once a second: what this browser receives from each other participant (getStats). */
-async function reportStats() {
-  if (!state.pc || state.pc.connectionState === 'closed') return;
-  const report = await state.pc.getStats();
-  const inbound = [];
-  let rtt = null;
-  for (const s of report.values()) {
-    if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined) rtt = s.currentRoundTripTime;
-  }
-  for (const s of report.values()) {
-    if (s.type !== 'inbound-rtp') continue;
-    const info = state.tracks[s.mid];
-    if (!info || info.role !== 'subscribe') continue;
-    inbound.push({
-      participant: info.participant, kind: s.kind,
-      framesPerSecond: s.framesPerSecond, freezeCount: s.freezeCount,
-      totalFreezesDuration: s.totalFreezesDuration, concealedSamples: s.concealedSamples,
-      totalSamplesReceived: s.totalSamplesReceived, jitterBufferDelay: s.jitterBufferDelay,
-      jitterBufferEmittedCount: s.jitterBufferEmittedCount, roundTripTime: rtt,
-      packetsLost: s.packetsLost, packetsReceived: s.packetsReceived,
-    });
-  }
-  send({ type: 'stats', inbound });
-}
+// -- joining and leaving ---------------------------------------------------------------------
 
 async function join(name) {
-  localStorage.setItem('kvorum-name', name);
+  if (name) localStorage.setItem('kvorum-name', name);
   $('join-button').disabled = true;
   await cameraReady;
-  setStatus('Ansluter…');
-  state.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', iceServers: [] });
-  state.pc.ontrack = onTrack;
-  state.pc.onconnectionstatechange = () => {
-    const s = state.pc.connectionState;
-    if (s === 'connected') setStatus('Ansluten');
-    else if (s === 'failed' || s === 'disconnected') setStatus('Anslutningen bröts / connection lost');
-  };
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  state.ws = new WebSocket(`${scheme}://${location.host}/ws`);
-  state.ws.onopen = () => send(token ? { type: 'join', meeting: meetingId, token } : { type: 'join', meeting: meetingId, name });
-  state.statsTimer = setInterval(() => reportStats().catch(() => {}), STATS_EVERY_MS);
-  state.ws.onmessage = (event) => onMessage(JSON.parse(event.data));
-  state.ws.onclose = () => { if (!$('room').hidden) setStatus('Frånkopplad / disconnected'); };
+  state.connection = new Connection({
+    local: state.local,
+    onMessage,
+    onTrack,
+    onConnectionState: (s) => { state.linkState = s; showStatus(); },
+    onClose: () => { if (!$('room').hidden) $('status').textContent = 'Frånkopplad'; },
+  });
+  state.connection.open(token ? { type: 'join', meeting: meetingId, token } : { type: 'join', meeting: meetingId, name });
+  state.statsTimer = setInterval(() => state.connection && state.connection.reportStats().catch(() => {}), STATS_EVERY_MS);
+  showStatus();
   $('join').hidden = true;
   $('room').hidden = false;
+  $('controls').hidden = false;
   $('self-view').srcObject = state.local;
+  $('room-title').focus();
 }
 
-function leave(reason) {
+function leave(sv = null, english = null) {
   clearInterval(state.statsTimer);
-  send({ type: 'leave' });
-  if (state.ws) state.ws.close();
-  if (state.pc) state.pc.close();
+  if (state.connection) state.connection.close();
+  state.connection = null;
   if (state.local) state.local.getTracks().forEach((t) => t.stop());
   $('room').hidden = true;
+  $('controls').hidden = true;
   $('left').hidden = false;
-  if (reason) $('left').querySelector('h1').textContent = reason;
-  setStatus('Inte ansluten');
+  if (sv) fill($('left-reason'), sv, ' ', en(english || ''));
+  $('left-heading').focus();
+  showStatus();
 }
 
-function toggle(kind, button, onText, offText) {
+// -- microphone and camera: a fixed name, aria-pressed says whether it is on ----------------
+
+function renderToggle(button, kind, on) {
+  const [name, iconOn, iconOff] = kind === 'audio' ? ['Mikrofon', 'mic', 'mic-off'] : ['Kamera', 'camera', 'camera-off'];
+  button.setAttribute('aria-pressed', String(on));
+  fill(button, icon(on ? iconOn : iconOff), el('span', {}, name),
+    el('span', { class: 'toggle-state', 'aria-hidden': 'true' }, on ? 'på' : 'av'));
+}
+
+function toggle(kind, button) {
   const track = state.local && state.local.getTracks().find((t) => t.kind === kind);
   if (!track) return;
   track.enabled = !track.enabled;
-  button.setAttribute('aria-pressed', String(track.enabled));
-  button.textContent = track.enabled ? onText : offText;
+  renderToggle(button, kind, track.enabled);
   send({ type: 'media-state', [kind]: track.enabled });
 }
 
+renderToggle($('mic'), 'audio', true);
+renderToggle($('cam'), 'video', true);
+fill($('leave'), icon('leave'), el('span', {}, 'Lämna mötet'));
 $('name').value = localStorage.getItem('kvorum-name') || '';
 $('rejoin').href = location.pathname + location.search;
 $('check-link').href = '/check?next=' + encodeURIComponent(location.pathname + location.search);
@@ -321,7 +343,8 @@ $('join-form').addEventListener('submit', (event) => {
   const name = $('name').value.trim();
   if (name || token) join(name);
 });
-$('mic').addEventListener('click', () => toggle('audio', $('mic'), 'Mikrofon på', 'Mikrofon av'));
-$('cam').addEventListener('click', () => toggle('video', $('cam'), 'Kamera på', 'Kamera av'));
+$('mic').addEventListener('click', () => toggle('audio', $('mic')));
+$('cam').addEventListener('click', () => toggle('video', $('cam')));
 $('leave').addEventListener('click', () => leave());
+showInvitation();
 const cameraReady = startCamera();

@@ -1,22 +1,14 @@
 // Kvorum: a member asks to take part in a meeting remotely, with their personal link
 // (/m/{meeting}/request?t=...), and sees the chair's decision. API: docs/api.md.
 
-const $ = (id) => document.getElementById(id);
+import { $, el, en } from './lib/dom.js';
+import { formatDay, today } from './lib/format.js';
+
 const meetingId = decodeURIComponent(location.pathname.split('/')[2] || '');
 const token = new URLSearchParams(location.search).get('t');
 const base = `/api/meetings/${encodeURIComponent(meetingId)}`;
 const MODE_SV = { deciding: 'delta i beslut på distans', 'attending-only': 'närvara utan att delta i beslut' };
 const MODE_EN = { deciding: 'take part in decisions remotely', 'attending-only': 'attend without taking part in decisions' };
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') node.className = v; else if (k === 'text') node.textContent = v; else node.setAttribute(k, v);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-const en = (text) => el('span', { class: 'en', lang: 'en', text });
 
 function showError(box, body) {
   box.replaceChildren();
@@ -43,11 +35,6 @@ async function call(method, path, body) {
   let data;
   try { data = await response.json(); } catch { data = { message_sv: `Servern svarade ${response.status}.`, message_en: `The server answered ${response.status}.` }; }
   return { ok: response.ok, data };
-}
-
-function formatDay(date, time) {
-  const d = new Date(`${date}T${time}`);
-  return `${d.toLocaleDateString('sv-SE', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' })} kl. ${time}`;
 }
 
 function renderStatus(request) {
@@ -91,8 +78,7 @@ async function load() {
   $('when').textContent = formatDay(m.date, m.time);
   $('place').textContent = m.place;
   $('deadline').textContent = m.request_deadline;
-  const today = new Date().toLocaleDateString('sv-SE'); // YYYY-MM-DD, local
-  $('late-warning').hidden = !(today > m.request_deadline) || !data.may_request;
+  $('late-warning').hidden = !(today() > m.request_deadline) || !data.may_request;
   const deciding = document.querySelector('input[value="deciding"]');
   if (!data.may_decide) {
     deciding.disabled = true;

@@ -3,17 +3,16 @@
 // arrives in the URL fragment (#key=...), is kept in this tab's sessionStorage only, and is
 // removed from the address bar at once.
 
-const $ = (id) => document.getElementById(id);
+import { $, el, en } from './lib/dom.js';
+import { formatDay, formatStamp } from './lib/format.js';
+import { MODE, PHASE as PHASE_WORDS } from './lib/labels.js';
+
 /** A form's field by name (`form.name` and `form.id` are the form's own attributes). */
 const field = (form, name) => form.elements.namedItem(name);
 const KEY_STORE = 'kvorum.adminKey';
-const ROLE_ORDER = ['ordförande', 'ledamot', 'ersättare', 'sekreterare', 'tjänsteperson'];
-const MODE_SV = { deciding: 'beslutande', 'attending-only': 'närvarande utan beslutanderätt' };
-const MODE_EN = { deciding: 'deciding', 'attending-only': 'attending only' };
-const PHASE = {
-  scheduled: ['Kallat', 'Called', 'muted'], open: ['Pågår', 'Open', 'ok'],
-  suspended: ['Avbrutet', 'Suspended', 'bad'], closed: ['Avslutat', 'Closed', 'muted'],
-};
+// The secretary's list calls a scheduled meeting "Kallat" (called); the badge colour per phase.
+const PHASE_BADGE = { scheduled: ['Kallat', 'Called', 'muted'], open: [...PHASE_WORDS.open, 'ok'],
+  suspended: [...PHASE_WORDS.suspended, 'bad'], closed: [...PHASE_WORDS.closed, 'muted'] };
 
 const view = { key: null, committees: [], committee: null, meeting: null, state: null };
 window.kvorumSecretary = view; // for tests and support staff
@@ -61,19 +60,6 @@ async function api(method, path, body) {
 
 // -- small DOM helpers -------------------------------------------------------------------------
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k === 'text') node.textContent = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
-const en = (text) => el('span', { class: 'en', lang: 'en', text });
 const badge = (sv, english, kind) => el('span', { class: `badge ${kind}` }, sv, english ? en(english) : null);
 
 /** Show an error (Swedish first, English smaller, and every problem listed) in `box`. */
@@ -93,16 +79,6 @@ function toast(text) {
   t.hidden = false;
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { t.hidden = true; }, 2500);
-}
-
-function formatDay(date, time) {
-  const d = new Date(`${date}T${time || '00:00'}`);
-  const day = d.toLocaleDateString('sv-SE', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
-  return time ? `${day} kl. ${time}` : day;
-}
-function formatStamp(iso) {
-  const d = new Date(iso);
-  return d.toLocaleString('sv-SE', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 }
 
 /** Run `work` for a form: disable its button, show errors in its box, keep the values. */
@@ -249,11 +225,17 @@ async function showCommittee(id) {
   }
   renderMeetings(data);
   renderRoster(data.people);
+  const roleSelect = $('person-role');
+  if (!roleSelect.options.length) {
+    // the usual case first selected: a member (ledamot), also after the form is reset
+    roleSelect.replaceChildren(...data.roles.map((r) => el('option',
+      { value: r.role, selected: r.role === 'ledamot', text: `${r.role} (${r.role_en})` })));
+  }
   document.title = `Kvorum – ${data.name}`;
 }
 
 function phaseBadge(phase) {
-  const [sv, english, kind] = PHASE[phase] || [phase, '', 'muted'];
+  const [sv, english, kind] = PHASE_BADGE[phase] || [phase, '', 'muted'];
   return badge(sv, english, kind);
 }
 
@@ -275,8 +257,9 @@ function renderMeetings(committee) {
 function renderRoster(people) {
   const parties = view.committee?.party_order || [];
   const rank = (party) => (parties.includes(party) ? parties.indexOf(party) : parties.length);
+  const roleOrder = (view.committee?.roles || []).map((r) => r.role);
   const sorted = [...people].sort((a, b) =>
-    ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || rank(a.party) - rank(b.party)
+    roleOrder.indexOf(a.role) - roleOrder.indexOf(b.role) || rank(a.party) - rank(b.party)
     || a.party.localeCompare(b.party, 'sv')
     || (a.substitute_order ?? 0) - (b.substitute_order ?? 0) || a.name.localeCompare(b.name, 'sv'));
   $('roster-table').tBodies[0].replaceChildren(...sorted.map((p) => el('tr', { 'data-person': p.id },
@@ -421,7 +404,7 @@ async function copy(text, button) {
     area.remove();
   }
   const before = button.textContent;
-  button.textContent = 'Kopierad ✓';
+  button.textContent = 'Kopierad';
   setTimeout(() => { button.textContent = before; }, 1500);
 }
 
@@ -490,7 +473,7 @@ function renderRequests(requests, people) {
       : r.status === 'pending' ? [approve, refuse] : r.status === 'approved' ? [refuse] : [approve];
     return el('tr', { 'data-request': r.person_id },
       el('td', { class: 'strong' }, r.name, el('div', { class: 'muted small-text', text: `${r.role}${r.party ? ', ' + r.party : ''}` })),
-      el('td', {}, MODE_SV[r.mode] || r.mode, ' ', en(MODE_EN[r.mode] || '')),
+      el('td', {}, (MODE[r.mode] || [r.mode])[0], ' ', en((MODE[r.mode] || ['', ''])[1])),
       el('td', {}, formatStamp(r.at), ' ', r.late ? badge('Sen', 'Late', 'bad') : null),
       el('td', { class: 'reason', text: r.reason || '–' }),
       el('td', {}, decision, by),
