@@ -246,6 +246,8 @@ class EqualTermsMonitor:
     def __init__(self, rules: QualityRules) -> None:
         self.rules = rules
         self._members: dict[str, _Member] = {}
+        self._last_tick: float | None = None
+        self._stalls: deque[tuple[float, float]] = deque()  # (from, until) the server stalled
 
     # ---- facts in ----
 
@@ -325,6 +327,7 @@ class EqualTermsMonitor:
 
     def tick(self, now: float) -> list[Event]:
         """Evaluate every rule at `now` and return what changed."""
+        self._note_stall(now)
         events: list[Event] = []
         for pid, member in self._members.items():
             reading = self._read(member, now)
@@ -333,6 +336,23 @@ class EqualTermsMonitor:
             member.figures = reading.figures | {"face_visible": member.visible}
             member.score = 0 if reading.hard else round(min(reading.scores, default=100.0))
         return events
+
+    def _note_stall(self, now: float) -> None:
+        """A tick that comes more than `server_stall_s` late means the server itself stalled
+        (an overloaded machine) from when the tick was due until now: it took in no packet
+        then, so that part of any gap it measures is its own, not the member's."""
+        if self._last_tick is not None:
+            due = self._last_tick + self.rules.tick_s
+            if now - due > self.rules.server_stall_s:
+                self._stalls.append((due, now))
+        self._last_tick = now
+        while self._stalls and self._stalls[0][1] < now - _STALL_MEMORY_S:
+            self._stalls.popleft()
+
+    def _own_part(self, gap: float, now: float) -> float:
+        """How much of a gap that ends `now` the server's own stalls cover."""
+        start = now - gap
+        return sum(max(0.0, until - max(since, start)) for since, until in self._stalls)
 
     def state(self, pid: str) -> dict[str, object]:
         """One participant's state, score and figures as plain JSON-ready data."""
@@ -532,6 +552,7 @@ class EqualTermsMonitor:
             hard.append(_fault("audio.live"))
             return False
         silence = last.seconds_since_last_packet + (now - last.at)
+        silence -= self._own_part(silence, now)
         limit = self.rules.audio_silence_s
         if silence >= limit:
             hard.append(_fault("audio.silence", silence, limit, limit))
@@ -565,6 +586,7 @@ class EqualTermsMonitor:
             hard.append(_fault("video.live"))
             return False
         gap = last.current_gap_s + (now - last.at)
+        gap -= self._own_part(gap, now)
         limit = self._freeze_limit(last.mean_frame_interval_s)
         if gap >= limit:
             hard.append(_fault("video.freeze", gap, limit, limit))
@@ -623,6 +645,10 @@ class EqualTermsMonitor:
             key = f"{code}@{source}" if source else code
             reading.graded[key] = _Finding(Level(grade), Evidence(code, params))
 
+
+# Stalls are remembered this long: a gap that began before an older one and still goes on
+# is long past every limit anyway.
+_STALL_MEMORY_S = 60.0
 
 _FIGURES = (
     "fps",

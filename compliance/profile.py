@@ -60,6 +60,13 @@ class QualityRules:
     # Timing
     tick_s: float = 0.25  # MEDIA.md: evaluate on a short tick (250 ms)
     grace_s: float = 2.0  # MEDIA.md: ignore the first 2 s after a track start, unmute, ICE restart
+    # A tick more than 0.25 s late means the server itself stalled (an overloaded machine)
+    # from when it was due until it came: it took in no packet then, so that part of a gap
+    # it measures is not held against the member (issue 8: "overload must never suspend");
+    # a fault that goes on through a stall is found that much later, one that starts after
+    # it on time. 0.25 s = one tick: an asyncio loop on a busy 2-core machine is routinely a
+    # few tens of ms late (measured).
+    server_stall_s: float = 0.25
     # A new participant's first connection (ICE + DTLS) is not judged for up to 10 s, and the
     # grace then starts over when it connects: measured here, a loaded 2-core machine took
     # 2-4 s to connect a fresh peer; browsers keep trying far longer (ICE, RFC 8445).

@@ -564,3 +564,55 @@ def test_a_first_connection_that_never_comes_fails_after_10_s() -> None:
     at, event = m.first(SuspendRequired)
     assert at == 10.0
     assert isinstance(event, SuspendRequired) and event.evidence.code == "transport.state"
+
+
+def _stall_until(meeting: Meeting, at: float) -> None:
+    """The server's loop stalls: the next tick comes only at `at`, before the packets that
+    queued meanwhile are read (every stream then looks as old as the stall)."""
+    for member in meeting.members.values():
+        for sample in member.samples(at):
+            meeting.monitor.feed(member.pid, sample)
+    meeting.now = at
+    meeting.events += [(at, e) for e in meeting.monitor.tick(at)]
+
+
+def test_the_servers_own_stall_is_not_a_members_gap(meeting: Meeting) -> None:
+    """The loop stalls 1.5 s (ticks due at 10.25 come at 11.5): every stream looks 1.5 s
+    old, because the server took in nothing; nobody is blamed for it."""
+    anna = meeting.members["anna"]
+    anna.video_gaps.append((10.0, 11.6))
+    anna.audio_gaps.append((10.0, 11.6))
+    _stall_until(meeting, 11.5)
+    meeting.run_until(20.0)
+    assert meeting.times(SuspendRequired) == []
+    assert meeting.times(QualityChanged) == []
+
+
+def test_a_freeze_that_goes_on_through_a_server_stall_is_found_that_much_later(
+    meeting: Meeting,
+) -> None:
+    meeting.members["anna"].video_gaps.append((10.0, 99.0))
+    _stall_until(meeting, 11.5)
+    meeting.run_until(16.0)
+    at, event = meeting.first(SuspendRequired)
+    assert at == 12.25  # 1.0 s of its own + the 1.25 s the server stalled
+    assert isinstance(event, SuspendRequired) and event.evidence.code == "video.freeze"
+
+
+def test_a_silence_that_starts_after_a_server_stall_is_found_on_time(meeting: Meeting) -> None:
+    """The stall excuses only the part of a gap it covers, not the seconds after it."""
+    meeting.members["anna"].audio_gaps.append((11.75, 99.0))
+    _stall_until(meeting, 11.5)
+    meeting.run_until(16.0)
+    at, event = meeting.first(SuspendRequired)
+    assert at == 12.75
+    assert isinstance(event, SuspendRequired) and event.evidence.code == "audio.silence"
+
+
+def test_a_tick_late_by_less_than_the_stall_threshold_excuses_nothing(meeting: Meeting) -> None:
+    """0.2 s late (due 10.25, came 10.45) is the loop's ordinary jitter, not a stall."""
+    meeting.members["anna"].video_gaps.append((9.9, 99.0))
+    _stall_until(meeting, 10.45)
+    meeting.run_until(12.0)
+    at, _ = meeting.first(SuspendRequired)
+    assert at == pytest.approx(10.95)  # the first tick with 1.0 s of gap
