@@ -102,6 +102,10 @@ class Soak:
         chair.on_message = self.on_chair_message
         await chair.join()
         self.people.append(chair)
+        secretary = SyntheticParticipant(self.base, MEETING, "sekr", mark=14, decode=False,
+                                         token=self.tokens[self.ids["sekr"]])
+        await secretary.join()
+        self.people.append(secretary)
         for i, pid in enumerate(MEMBERS):
             person = self.ids[pid]
             member = SyntheticParticipant(self.base, MEETING, pid, mark=i + 1, decode=False,
@@ -177,7 +181,7 @@ async def run(minutes: float, port: int, folder: Path) -> dict[str, Any]:
     errors = [line for line in (folder / "server.log").read_text().splitlines()
               if " ERROR " in line]
     result = {
-        "participants": 1 + len(MEMBERS), "minutes": minutes,
+        "participants": 2 + len(MEMBERS), "minutes": minutes,
         "rss_mib_first_last": [first["rss_mib"], last["rss_mib"]],
         "rss_growth_pct": round(growth, 1),
         "fds_first_last": [first["fds"], last["fds"]],

@@ -117,7 +117,9 @@ class Peer:
     async def negotiate(self) -> None:
         """Send a new offer now, or as soon as the outstanding one is answered."""
         async with self._lock:
-            if self.closed:
+            # aiortc closes a connection by itself when its DTLS transport closes: nothing
+            # more to offer then (the supervisor sees the link closed).
+            if self.closed or self.pc.signalingState == "closed":
                 return
             if self._offer_pending_answer:
                 self._offer_needed = True
@@ -134,6 +136,8 @@ class Peer:
         async with self._lock:
             if not self._offer_pending_answer:
                 raise NegotiationError("no-offer-outstanding")
+            if self.pc.signalingState == "closed":
+                raise NegotiationError("the connection is closed; join again")
             try:
                 await self.pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
             except Exception as exc:  # aiortc raises ValueError, OperationError, ...

@@ -25,7 +25,13 @@ from server.keys import ADMIN_KEY
 
 from .browser import CHROMIUM, chromium_args, write_face_y4m
 from .conftest import RunningServer
-from .test_chair_dashboard import LOBBY_CARD, links_by_name, playing, until_led1_is_sound
+from .test_chair_dashboard import (
+    LOBBY_CARD,
+    links_by_name,
+    open_when_sound,
+    playing,
+    until_led1_is_sound,
+)
 
 playwright_api = pytest.importorskip("playwright.async_api")
 axe_api = pytest.importorskip("axe_playwright_python.async_playwright")
@@ -209,23 +215,6 @@ class Meeting:
         await self.chair.wait_for_function(
             "() => window.kvorumDashboard.view.phase === 'suspended'", timeout=WAIT_MS)
         self.step = "suspended"
-
-
-async def open_when_sound(chair, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
-    """Open the meeting as a chair would: once no link is failed (the rules refuse to open
-    with one, and on a busy machine a fresh link may fail for a moment)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        s = await chair.evaluate("""() => { const v = window.kvorumDashboard.view;
-            return {phase: v.phase, failed: v.people.some((p) => p.link_failed)}; }""")
-        if s["phase"] == "open":
-            return
-        button = "button.open-meeting:not([disabled])"
-        if not s["failed"] and await chair.query_selector(button):
-            await chair.click(button)
-        assert loop.time() < deadline, f"the meeting never opened: {s}"
-        await asyncio.sleep(1.0)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -129,3 +129,56 @@ async def test_kill_9_and_restart_keeps_the_meeting_and_people_rejoin(tmp_path):
             await person.leave()
         server.terminate()
         server.wait(10)
+
+
+async def test_kill_9_during_a_suspension_keeps_it_and_decisions_stay_blocked(tmp_path):
+    """The meeting is suspended (a deciding member's camera froze) when the server is killed:
+    after the restart the log replays to the same suspension, decisions are still refused,
+    and the chair can resume only once every link is back."""
+    use_addresses(["127.0.0.1"])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server, tokens = start_server(port, tmp_path)
+    people: list[SyntheticParticipant] = []
+    try:
+        chair, members = await join_all(base, tokens)
+        people = [chair, *members]
+        for pid in MEMBERS:
+            reply = await command(chair, {"type": "admit", "person_id": pid, "mode": "deciding"})
+            assert reply["type"] == "done", reply
+        await command(chair, {"type": "mark-present", "person_id": "led4"})
+        assert await media_flows(people), "media did not flow before the fault"
+        assert (await command(chair, {"type": "open-meeting"}))["type"] == "done"
+        members[0].video.paused = True  # led1's camera freezes: the meeting is suspended
+        suspended = await next_message(
+            chair, lambda m: m["type"] == "meeting-state" and m["phase"] == "suspended", 20)
+        assert suspended is not None, "the frozen camera did not suspend the meeting"
+        before = replayed(tmp_path)
+        assert before["phase"] == "suspended" and before["present"]["led1"][2]
+
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+        for person in people:
+            await person.leave()
+        assert replayed(tmp_path) == before, "the log lost or changed something in the crash"
+
+        server, _ = start_server(port, tmp_path)
+        after = replayed(tmp_path)
+        assert after["phase"] == "suspended" and after["present"]["led1"][2]
+        chair, members = await join_all(base, tokens)
+        people = [chair, *members]
+        first = await next_message(chair, lambda m: m["type"] == "meeting-state", 10)
+        assert first is not None and first["phase"] == "suspended"
+        assert first["decision_block"] is not None
+        reply = await command(chair, {"type": "resume-meeting"})
+        assert reply["type"] == "error" and reply["code"] == "not_restorable", reply
+        restored = await next_message(
+            chair, lambda m: m["type"] == "meeting-state" and m["restorable"], timeout=40)
+        assert restored, "links never restored after the restart"
+        assert (await command(chair, {"type": "resume-meeting"}))["type"] == "done"
+        assert replayed(tmp_path)["phase"] == "open"
+    finally:
+        for person in people:
+            await person.leave()
+        server.terminate()
+        server.wait(10)

@@ -228,7 +228,7 @@ function showPhase(message) {
   const banner = $('phase-banner');
   if (message.phase === 'suspended') {
     const s = message.suspension || {};
-    const worded = reasonText(s.sv ? s : s.reason);  // the server's wording (supervise8)
+    const worded = s.sv ? reasonText(s) : null;  // the server's wording, when it sends one
     const mine = Boolean(s.person_id && state.welcome && s.person_id === state.welcome.person_id);
     const name = s.name || nameOfPerson(s.person_id);
     const why = mine ? 'Din bild eller ditt ljud når inte fram till sammanträdet.'
