@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.children import cancel_on_signals, spawn, stop
 from bench.detection import free_port, start_server
 
 MEMBERS = {"led1": "Karin Lind", "led2": "Omar Haddad"}
@@ -162,18 +163,21 @@ async def run(soak_seconds: float, toggles: int, off_seconds: float, stress_cpus
     from tests.browser import CHROMIUM, chromium_args, write_face_y4m
 
     assert QualityRules().hysteresis_s == HYSTERESIS_S
+    cancel_on_signals()
     use_addresses(["127.0.0.1"])
     folder = Path(tempfile.mkdtemp(prefix="kvorum-browser-soak-"))
-    stress = None
-    if stress_cpus:
-        stress = subprocess.Popen([ensure_stress_ng(), "--cpu", str(stress_cpus), "--quiet"])
-    port = free_port()
-    server, tokens = start_server(port, folder, keep_log=True)
-    log(f"server log: {folder / 'server.log'}")
-    base = f"http://127.0.0.1:{port}"
     result: dict[str, Any] = {"soak_seconds": soak_seconds, "toggles": toggles,
                               "stress_cpus": stress_cpus, "machine_cores": os.cpu_count()}
+    stress = server = None
     try:
+        if stress_cpus:  # its own --timeout too: the load ends even if all else fails
+            limit = round(soak_seconds + toggles * 120 + 900)
+            stress = spawn([ensure_stress_ng(), "--cpu", str(stress_cpus), "--quiet",
+                            "--timeout", f"{limit}s"])
+        port = free_port()
+        server, tokens = start_server(port, folder, keep_log=True)
+        log(f"server log: {folder / 'server.log'}")
+        base = f"http://127.0.0.1:{port}"
         y4m = write_face_y4m(folder / "face.y4m")
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=not headed,
@@ -218,14 +222,9 @@ async def run(soak_seconds: float, toggles: int, off_seconds: float, stress_cpus
                                                         off_seconds) for i in range(toggles)]
             await browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        if stress is not None:
-            stress.terminate()
-            stress.wait(10)
+        for child in (server, stress):
+            if child is not None:
+                stop(child)
     suspend = [t["suspended_s"] for t in result["camera"] if t["suspended_s"] is not None]
     resume = [t["restorable_s"] for t in result["camera"] if t["restorable_s"] is not None]
     result["camera_suspended_max_s"] = max(suspend, default=None)

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.children import cancel_on_signals, spawn, stop
 from bench.synthetic import SyntheticParticipant
 from media.ice import use_addresses
 
@@ -48,9 +49,10 @@ def log(text: str) -> None:
 def start_server(port: int, folder: Path, keep_log: bool = False
                  ) -> tuple[subprocess.Popen[str], dict[str, str]]:
     """The server in its own process; returns it and the demo tokens by person id. With
-    `keep_log` its log goes to `folder`/server.log."""
+    `keep_log` its log goes to `folder`/server.log. It ends with this process (bench.children):
+    end it with `bench.children.stop`."""
     log_file = (folder / "server.log").open("w") if keep_log else subprocess.DEVNULL
-    process = subprocess.Popen(
+    process = spawn(
         [sys.executable, "-m", "server", "--no-tls", "--host", "127.0.0.1", "--port", str(port),
          "--database", str(folder / "kvorum.sqlite3"), "--ice-address", "127.0.0.1"],
         stdout=subprocess.PIPE, stderr=log_file, text=True,
@@ -65,7 +67,7 @@ def start_server(port: int, folder: Path, keep_log: bool = False
         if len(tokens) == len(DEMO_NAMES) or time.monotonic() > deadline:
             break
     if len(tokens) != len(DEMO_NAMES):
-        process.kill()
+        stop(process)
         raise RuntimeError("the server did not print the demo meeting's links")
     while time.monotonic() < deadline:  # the links are printed just before it listens
         try:
@@ -237,20 +239,22 @@ def percentile(values: list[float], q: float) -> float | None:
 
 async def run(faults: int, clean_seconds: float, timeout: float,
               participants: int = 1 + len(MEMBERS)) -> dict[str, Any]:
+    cancel_on_signals()
     use_addresses(["127.0.0.1"])
     folder = Path(tempfile.mkdtemp(prefix="kvorum-detection-"))
     port = free_port()
     process, tokens = start_server(port, folder)
     base = f"http://127.0.0.1:{port}"
-    if participants == 1 + len(MEMBERS):
-        bench = Bench(base, tokens)
-    else:
-        meeting, tokens, members = await large_meeting(base, folder, participants)
-        bench = Bench(base, tokens, meeting, members)
+    bench: Bench | None = None
     results: list[dict[str, Any]] = []
     false_events: list[dict[str, Any]] = []
     windows: list[tuple[str, float, float]] = []  # (person, fault onset, fault resumed)
     try:
+        if participants == 1 + len(MEMBERS):
+            bench = Bench(base, tokens)
+        else:
+            meeting, tokens, members = await large_meeting(base, folder, participants)
+            bench = Bench(base, tokens, meeting, members)
         await bench.setup()
         if clean_seconds:
             log(f"clean run: {clean_seconds:.0f} s, nothing injected")
@@ -307,12 +311,11 @@ async def run(faults: int, clean_seconds: float, timeout: float,
             "participants": 1 + len(bench.member_ids), "machine_cores": os.cpu_count(),
         }
     finally:
-        await bench.close()
-        process.terminate()
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            if bench is not None:
+                await asyncio.wait_for(bench.close(), 30)
+        finally:
+            stop(process)
 
 
 def main() -> None:
