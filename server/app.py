@@ -15,7 +15,7 @@ from typing import Any
 import psutil
 from aiohttp import web
 
-from compliance.profile import default_profile
+from compliance.profile import Profile, default_profile
 from compliance.supervision import after_restart
 from media.aiortc_tap import check_version
 from media.face_watch import FaceWatch
@@ -29,6 +29,7 @@ from .eventlog import EventLog
 from .invitations import InvitationRefused, Invitations
 from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
+from .procedure import follow_up as procedure_follow_up
 from .rooms import Room, Rooms
 from .security import add_security_headers
 from .signalling import websocket_handler
@@ -166,15 +167,18 @@ async def _stop(app: web.Application) -> None:
 
 
 def create_app(
-    config: Config, router_factory: Callable[[], Router] | None = None
+    config: Config, router_factory: Callable[[], Router] | None = None,
+    profile: Profile | None = None,
 ) -> web.Application:
     """Build the application for ``config``; it owns every room it opens.
 
     ``router_factory`` makes each meeting's media router (benchmarks swap in a baseline).
+    ``profile`` is the rules and thresholds in force: today's (`default_profile()`) unless
+    a test passes another explicitly.
     """
     check_version()
     use_addresses(config.ice_addresses)
-    profile = default_profile()
+    profile = profile or default_profile()
     config.database.parent.mkdir(parents=True, exist_ok=True)
     service = MeetingService(
         EventLog(config.database),
@@ -202,6 +206,7 @@ def create_app(
 
     app[ROOMS] = rooms = Rooms(router_factory, service, browser_ice_servers,
                                  max_checks=config.max_checks)
+    service.listeners.append(procedure_follow_up(service))
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)

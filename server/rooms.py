@@ -15,7 +15,21 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.events import Admitted, Event, InvitationRevoked, LeftMeeting, MeetingClosed
+from compliance.events import (
+    Adjourned,
+    AdjournmentEnded,
+    Admitted,
+    Event,
+    InvitationRevoked,
+    ItemClosed,
+    ItemOpened,
+    JavDeclared,
+    LeftMeeting,
+    LobbyEntered,
+    MeetingClosed,
+)
+from compliance.media_policy import ROOM_DEVICE_ROLES
+from compliance.media_policy import may_receive as policy_allows
 from compliance.meeting import MeetingState, RuleViolation
 from media.peer import Peer
 from media.router import Router
@@ -27,8 +41,11 @@ from .turn import IceServersFor
 logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-ROOM_ROLES = ("ordförande", "sekreterare")  # their devices are in the meeting room
+ROOM_ROLES = tuple(sorted(ROOM_DEVICE_ROLES))  # their devices are in the meeting room
 DASHBOARD_ROLES = ("ordförande", "sekreterare")
+# Events after which who-receives-whom may have changed (compliance.media_policy).
+MEDIA_EVENTS = (Admitted, LeftMeeting, LobbyEntered, JavDeclared, ItemOpened, ItemClosed,
+                Adjourned, AdjournmentEnded)
 
 
 @dataclass
@@ -86,11 +103,19 @@ class Room:
         return self.service.meeting(self.id) if self.service else None
 
     def may_receive(self, subscriber_id: str, publisher_id: str) -> bool:
-        """Admitted people see each other; the chair and secretary also see the lobby.
-        (In a device-check room the one participant receives itself.)"""
+        """The router's policy. In a meeting the rule is the meeting's
+        (`compliance.media_policy`: present people see each other, the chair and secretary
+        also see the lobby; a person who left or has jäv in the open item is cut both ways,
+        whatever their client does; an adjournment keeps party groups apart). In a guest
+        room the admitted see each other (in a device check the one participant, itself)."""
         subscriber = self.participants.get(subscriber_id)
         publisher = self.participants.get(publisher_id)
-        if subscriber is None or publisher is None or not subscriber.admitted:
+        if subscriber is None or publisher is None:
+            return False
+        state = self.state
+        if state is not None and subscriber.person_id and publisher.person_id:
+            return policy_allows(state, subscriber.person_id, publisher.person_id)
+        if not subscriber.admitted:
             return False
         return publisher.admitted or subscriber.dashboard
 
@@ -208,6 +233,8 @@ class Room:
         elif isinstance(event, MeetingClosed):
             await self.close()
             return
+        elif isinstance(event, MEDIA_EVENTS):
+            await self.router.update_subscriptions()
         await self._changed()
 
     async def on_log(self) -> None:
@@ -321,4 +348,8 @@ class Rooms:
 
 
 def describe_violation(exc: RuleViolation) -> dict[str, str]:
-    return {"code": exc.code, "message_sv": exc.message_sv, "message_en": exc.message_en}
+    """A refusal for the client; `offer` names a way forward (e.g. "table-item") if any."""
+    described = {"code": exc.code, "message_sv": exc.message_sv, "message_en": exc.message_en}
+    if exc.offer:
+        described["offer"] = exc.offer
+    return described

@@ -15,6 +15,7 @@ from compliance.events import Event
 from compliance.meeting import MeetingState, RuleViolation
 from media.peer import NegotiationError
 
+from . import procedure
 from .invitations import InvitationRefused
 from .keys import CONFIG, ROOMS, SUPERVISORS
 from .messages import error
@@ -313,6 +314,7 @@ register_command(TechnicalPause, lambda s, by, at, m: (
 register_command(OpenMeeting, lambda s, by, at, m: s.open(by=by, at=at))
 register_command(ResumeMeeting, lambda s, by, at, m: s.resume(by=by, at=at))
 register_command(CloseMeeting, lambda s, by, at, m: s.close(by=by, at=at))
+procedure.install(register)  # the procedure's messages (server/procedure.py)
 
 
 async def websocket_handler(request: web.Request) -> web.StreamResponse:

@@ -10,6 +10,8 @@ from compliance.quorum import seat_holders
 from compliance.reasons import worded
 from compliance.substitutes import propose_substitute
 
+from .procedure import CHAIR_ROLES as PROCEDURE_ROLES
+from .procedure_views import procedure_detail, procedure_view, profile_view
 from .rooms import Room
 
 # Chair commands (docs/protocol.md) -> the MeetingState command whose roles decide who may send
@@ -23,7 +25,8 @@ COMMAND_METHODS = {
 
 def command_roles() -> dict[str, list[str]]:
     """Who may send each chair command: the dashboards disable the others' buttons."""
-    return {kind: list(COMMAND_ROLES[method]) for kind, method in COMMAND_METHODS.items()}
+    roles = {kind: list(COMMAND_ROLES[method]) for kind, method in COMMAND_METHODS.items()}
+    return roles | PROCEDURE_ROLES
 
 
 def presence_label(state: MeetingState, person_id: str) -> str:
@@ -78,6 +81,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
     q = state.quorum()
     connected = {p.person_id: p.id for p in room.participants.values() if p.person_id}
     holders = seat_holders(state.members(), state.serving)
+    out = state.jav.out_now(state)
     people = []
     for person_id, person in state.people.items():
         presence = state.present.get(person_id)
@@ -90,6 +94,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
             "link_failed": bool(presence and presence.link_failed),
             "link_failure": link_failure_view(state, person_id),
             "paused": bool(presence and presence.paused),
+            "jav": person_id in out,
             "participant_id": connected.get(person_id),
             "counted": person_id in q.counted,
             "serving_for": state.serving.get(person_id),
@@ -101,7 +106,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
     proposals = {}
     for member_id in state.members():
         holder = holders.get(member_id, member_id)
-        if holder not in state.present:
+        if holder not in state.present or holder in out:
             substitute = propose_substitute(state, member_id)
             if substitute is not None:
                 proposals[member_id] = substitute.person_id
@@ -123,6 +128,8 @@ def meeting_view(room: Room) -> dict[str, Any]:
             "code": block.code, "message_sv": block.message_sv, "message_en": block.message_en},
         "people": people,
         "substitute_proposals": proposals,
+        "profile": profile_view(state),
+        "procedure": procedure_detail(state),
         "commands": command_roles(),
     }
 
@@ -136,6 +143,14 @@ def phase_view(room: Room) -> dict[str, Any]:
 
 
 async def publish_state(room: Room) -> None:
-    """Send the dashboards the full state and everyone the phase."""
+    """Send the dashboards the full state, everyone the phase and their view of the
+    procedure (`procedure`, per person: what they may do differs)."""
     await room.broadcast(meeting_view(room), dashboards_only=True)
     await room.broadcast(phase_view(room))
+    state = room.state
+    if state is None:
+        return
+    connected = {p.person_id: p.id for p in room.participants.values() if p.person_id}
+    for participant in list(room.participants.values()):
+        if participant.admitted:
+            await participant.send(procedure_view(state, participant.person_id, connected))
