@@ -437,13 +437,22 @@ class SyntheticParticipant:
                 if s.publisher == publisher and s.mid in active}
 
     async def leave(self) -> None:
+        """Leave the meeting on purpose, as the page's "Lämna mötet" does."""
+        await self._disconnect(say_leave=True)
+
+    async def drop(self) -> None:
+        """Lose the connection without a word, as a crashed browser or a lost network does."""
+        await self._disconnect(say_leave=False)
+
+    async def _disconnect(self, say_leave: bool) -> None:
         if getattr(self, "_reporter", None) is not None:
             self._reporter.cancel()
         if self._ws is not None and not self._ws.closed:
-            try:
-                await self.send({"type": "leave"})
-            except ConnectionError:
-                pass
+            if say_leave:
+                try:
+                    await self.send({"type": "leave"})
+                except ConnectionError:
+                    pass
             await self._ws.close()
         if self._reader is not None:
             self._reader.cancel()

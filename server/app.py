@@ -15,7 +15,8 @@ from typing import Any
 import psutil
 from aiohttp import web
 
-from compliance.profile import default_profile
+from compliance.profile import Profile, default_profile
+from compliance.supervision import after_restart
 from media.aiortc_tap import check_version
 from media.analysis_worker import AnalysisWorker
 from media.ice import use_addresses
@@ -28,6 +29,7 @@ from .eventlog import EventLog
 from .invitations import InvitationRefused, Invitations
 from .keys import ANALYSIS, CONFIG, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
+from .procedure import follow_up as procedure_follow_up
 from .rooms import Room, Rooms
 from .security import add_security_headers
 from .signalling import websocket_handler
@@ -136,20 +138,10 @@ def _watch_room(app: web.Application, room: Room) -> None:
 
 
 async def _interrupted_links(service: MeetingService) -> None:
-    """After a restart no remote member was seen or heard while the server was down: their
-    links count as failed, and an open meeting is suspended, until they are back (KL 6:24)."""
+    """The restart rule (compliance/supervision.py `after_restart`), for every meeting."""
     for meeting_id, state in list(service.meetings.items()):
-        remote = [pid for pid, p in state.present.items()
-                  if p.where == "remote" and not p.link_failed]
-        evidence = {"metric": "server.restart", "value": "restarted", "threshold": "running",
-                    "window_s": 0, "detail": "the server restarted; remote links were down"}
-        for pid in remote:
-            await service.run(meeting_id, lambda s, at, p=pid, e=evidence: s.report_link_failed(
-                p, at, e))
-        if remote and state.phase == "open":
-            await service.run(meeting_id, lambda s, at, e=evidence: s.suspend(
-                "Servern startades om; distansdeltagarnas förbindelser bröts / "
-                "the server restarted and remote links were down", at, evidence=e))
+        for command in after_restart(state):
+            await service.run_fail_closed(meeting_id, command)
 
 
 async def _start(app: web.Application) -> None:
@@ -171,20 +163,23 @@ async def _stop(app: web.Application) -> None:
     analysis = app[ANALYSIS]
     if analysis is not None:
         await analysis.close()
-    app[SERVICE].log.close()
+    await app[SERVICE].close()
 
 
 def create_app(
-    config: Config, router_factory: Callable[..., Router] | None = None
+    config: Config, router_factory: Callable[..., Router] | None = None,
+    profile: Profile | None = None,
 ) -> web.Application:
     """Build the application for ``config``; it owns every room it opens.
 
     ``router_factory(analysis=..., rules=...)`` makes each meeting's media router
     (default: `Router`; benchmarks swap in a baseline).
+    ``profile`` is the rules and thresholds in force: today's (`default_profile()`) unless
+    a test passes another explicitly.
     """
     check_version()
     use_addresses(config.ice_addresses)
-    profile = default_profile()
+    profile = profile or default_profile()
     config.database.parent.mkdir(parents=True, exist_ok=True)
     service = MeetingService(
         EventLog(config.database),
@@ -209,6 +204,7 @@ def create_app(
     app[ROOMS] = rooms = Rooms(
         lambda: make_router(analysis=analysis, rules=profile.quality), service,
         browser_ice_servers, max_checks=config.max_checks)
+    service.listeners.append(procedure_follow_up(service))
     rooms.on_open.append(lambda room: _watch_room(app, room))
 
     app.router.add_get("/", index)

@@ -12,9 +12,6 @@ import { grade, loadProfile, worst } from './lib/profile.js';
 
 const CONFIRM_MS = 5000;
 const LOBBY_LEVEL_EVERY_MS = 400;
-// FALLBACK until the server's meeting-state alone carries every suspension (helper
-// supervise8): a `suspend-required` is shown at once for this long, then the state decides.
-const PENDING_SUSPEND_MS = 3000;
 
 function injectStylesheet() {
   if (document.querySelector('link[data-kvorum-chair]')) return;
@@ -27,7 +24,6 @@ class Dashboard {
     this.root = root;
     this.view = null;             // the latest meeting-state
     this.quality = new Map();     // person id -> quality row
-    this.pendingSuspend = null;   // FALLBACK: a suspend-required not yet in a meeting-state
     this.rows = new Map();        // person id -> {tr, cells, actionsKey}
     this.lobbyCards = new Map();  // person id -> {card, video, ...}
     this.lobbyTiles = new Set();  // participant ids whose gallery tile is hidden (in the lobby)
@@ -109,7 +105,6 @@ class Dashboard {
       case 'meeting-state':
         if (message.guest_room) return;
         this.view = message;
-        if (message.phase !== 'open') this.pendingSuspend = null;
         this.render();
         break;
       case 'analysis':
@@ -127,12 +122,6 @@ class Dashboard {
         }
         this.renderQuality();
         this.syncLobbyTiles();
-        break;
-      case 'suspend-required':
-        // FALLBACK (see PENDING_SUSPEND_MS): shown until the meeting-state confirms it.
-        this.pendingSuspend = { ...message, at: new Date().toISOString(), received: Date.now() };
-        this.renderBanner();
-        setTimeout(() => this.renderBanner(), PENDING_SUSPEND_MS + 100);
         break;
       case 'error':
         this.toast(message.message_sv || 'Något gick fel.', message.message_en || message.code, 'error');
@@ -283,13 +272,7 @@ class Dashboard {
     const suspension = v && v.phase === 'suspended' ? v.suspension : null;
     if (suspension) {
       const name = suspension.name || this.nameOf(suspension.person_id) || '';
-      const reason = suspension.sv ? reasonText(suspension) : reasonText(suspension.evidence);
-      return { kind: 'suspended', personId: suspension.person_id, name, at: suspension.at, reason, pending: false };
-    }
-    const p = this.pendingSuspend;
-    if (p && Date.now() - p.received < PENDING_SUSPEND_MS && (!v || v.phase === 'open')) {
-      return { kind: 'suspended', personId: p.person, name: p.name || this.nameOf(p.person) || '', at: p.at,
-        reason: reasonText(p.reason) || reasonText(p.evidence), pending: true };
+      return { kind: 'suspended', personId: suspension.person_id, name, at: suspension.at, reason: reasonText(suspension) };
     }
     const failed = v ? (v.people || []).filter((x) => x.link_failed) : [];
     if (failed.length) {
@@ -298,7 +281,7 @@ class Dashboard {
       const reason = failed[0].link_failure ? reasonText(failed[0].link_failure)
         : q && q.reasons && q.reasons[0] ? reasonText(q.reasons[0]) : null;
       return { kind: 'warning', personId: failed[0].person_id, name: failed.map((x) => x.name).join(', '),
-        at: failed[0].link_failure ? failed[0].link_failure.at : null, reason, pending: false };
+        at: failed[0].link_failure ? failed[0].link_failure.at : null, reason };
     }
     return null;
   }
@@ -347,8 +330,7 @@ class Dashboard {
           ? bi('Förbindelsen är bruten', 'A link has failed')
           : bi('Sammanträdet är avbrutet', 'The meeting is suspended')),
         el('p', { class: 'banner-reason' }, el('strong', { class: 'banner-name' }, who),
-          facts.at ? el('span', { class: 'banner-time' }, ` Sedan kl. ${clock(facts.at)}.`) : null,
-          facts.pending ? el('span', { class: 'banner-note' }, ' (registreras…)') : null),
+          facts.at ? el('span', { class: 'banner-time' }, ` Sedan kl. ${clock(facts.at)}.`) : null),
         facts.reason && facts.reason.en ? el('p', { class: 'banner-en' }, en(facts.reason.en)) : null,
         facts.kind === 'warning'
           ? el('p', { class: 'banner-advice' }, 'Inga beslut får fattas förrän förbindelsen fungerar igen (KL 6:24). ',
