@@ -79,7 +79,7 @@ def plot(results: list[dict[str, Any]], out: Path, title: str | None = None) -> 
             ax_cpu.plot(ns, [points[n]["server_cpu_cores"] + c for n, c in zip(ns, children)],
                         linestyle="--", linewidth=1, color=style.get("color"),
                         marker=style.get("marker"), fillstyle="none",
-                        label=f"{name} + analysis worker processes")
+                        label=f"{name} + analysis worker")
     machine = next((r.get("machine") for r in results if r.get("machine")), {}) or {}
     cores = machine.get("nproc")
     ax_cpu.axhline(0.9, color="black", linestyle="--", linewidth=1,
@@ -131,7 +131,7 @@ COLUMNS = [
     ("N", "participants", "{}"),
     ("server CPU (cores)", "server_cpu_cores", "{:.2f}"),
     ("event loop / other threads / kernel", None, None),
-    ("analysis workers (cores)", "server_children_cpu_cores", "{:.2f}"),
+    ("analysis worker (cores)", "server_children_cpu_cores", "{:.2f}"),
     ("in pkt/s per publisher", "inbound_packets_per_s_per_publisher", "{:.0f}"),
     ("forwarded pkt/s", "forwarded_packets_per_s", "{:.0f}"),
     ("CPU per fwd packet (us)", "cpu_us_per_forwarded_packet", "{:.1f}"),

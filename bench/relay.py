@@ -84,7 +84,7 @@ def process_user_system_seconds(pid: int) -> tuple[float, float]:
 
 def descendants_cpu_seconds(pid: int) -> dict[int, float]:
     """utime + stime of every live descendant process of ``pid`` (e.g. the server's
-    face-watch worker), by pid."""
+    analysis worker), by pid."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -644,7 +644,7 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
         "server_cpu_cores_other_threads": round(other_cpu / wall, 4),
         "server_cpu_cores_kernel": round((sys1 - sys0) / wall, 4),
         "server_threads": len(threads1),
-        # Not the server process: its child processes (the face-watch detector worker).
+        # Not the server process: its child processes (the analysis worker: decoding, faces).
         "server_children_cpu_cores": round(children_cpu, 4),
         "inbound_packets_per_s": round(received / window_s, 1),
         "inbound_packets_per_s_per_publisher": round(received / window_s / n, 1),

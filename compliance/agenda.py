@@ -312,6 +312,12 @@ def open_item(state: MeetingState, item_id: str, by: str, at: str) -> ItemOpened
         )
     _item(state, item_id)
     pending = [i for i in state.agenda.ordered() if i.status == "pending"]
+    if not pending:
+        raise RuleViolation(
+            "agenda_done",
+            "Alla ärenden på föredragningslistan är behandlade.",
+            "Every item on the agenda has been handled.",
+        )
     if pending[0].item_id != item_id:
         raise RuleViolation(
             "not_next_item",

@@ -219,7 +219,8 @@ def cast_vote(
             "Personen är inte på plats (teknisk paus eller har lämnat).",
             "The person is away (technical pause or left).",
         )
-    waiting = [p for p in vote.voters if p not in vote.votes and p != person_id]
+    waiting = [p for p in vote.voters
+               if p not in vote.votes and p != person_id and p in state.present]
     if state.people[person_id].role == "ordförande" and waiting:
         raise RuleViolation(
             "chair_votes_last",
@@ -256,14 +257,16 @@ def close_vote(
         counts = _secret_tally(vote, tally)
         votes: dict[str, str] = {}
     else:
-        missing = [state.people[p].name for p in vote.voters if p not in vote.votes]
+        # A voter who has left the meeting since (recorded by the chair) gives no answer.
+        missing = [state.people[p].name for p in vote.voters
+                   if p not in vote.votes and p in state.present]
         if missing:
             raise RuleViolation(
                 "votes_missing",
                 f"Alla har inte röstat: {', '.join(missing)}.",
                 f"Not everyone has voted: {', '.join(missing)}.",
             )
-        votes = {p: vote.votes[p] for p in vote.voters}
+        votes = {p: vote.votes[p] for p in vote.voters if p in vote.votes}
         counts = {c: sum(1 for v in votes.values() if v == c) for c in CHOICES}
     result: Literal["ja", "nej"]
     tie_break: Literal["", "casting", "lot"] = ""

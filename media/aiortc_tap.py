@@ -4,8 +4,12 @@ aiortc has no public API for an SFU: it decodes what it receives and encodes wha
 it sends. Kvorum forwards encoded RTP instead (MEDIA.md), so it needs three hooks:
 
 * :func:`tap_receiver` sees each decrypted RTP packet a receiver gets, before
-  aiortc's jitter buffer, and may let aiortc carry on with it (for the one
-  analysis decode) or stop it there;
+  aiortc's jitter buffer, and may let aiortc carry on with it or stop it there
+  (Kvorum's producers stop every packet: decoding for analysis happens in the
+  analysis worker process, so aiortc's jitter buffer and decoder never run). A stopped
+  packet still feeds the receiver's RTCP feedback to the publisher (receiver reports,
+  REMB from aiortc's bandwidth estimator, NACKs for lost packets): a browser's encoder
+  raises its bitrate only on that feedback;
 * :class:`ForwardingSender` is an ``RTCRtpSender`` that never encodes: it sends
   the RTP packets it is handed, keeps aiortc's RTCP machinery (sender reports,
   round-trip time from receiver reports) and reports NACK/PLI/FIR upward;
@@ -36,8 +40,11 @@ from typing import Any
 
 import aiortc
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc.clock import current_datetime
+from aiortc.codecs import is_rtx
 from aiortc.rtcdtlstransport import State as DtlsState
-from aiortc.rtp import RtpPacket
+from aiortc.rtcrtpreceiver import StreamStatistics
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtpPacket, pack_remb_fci, unwrap_rtx
 from pylibsrtp import SRTP_MAX_TRAILER_LEN
 from pylibsrtp._binding import ffi as _srtp_ffi
 from pylibsrtp._binding import lib as _srtp_lib
@@ -72,19 +79,67 @@ def check_version() -> None:
         )
 
 
-def tap_receiver(receiver: RTCRtpReceiver, handler: PacketHandler) -> None:
+def tap_receiver(receiver: RTCRtpReceiver, handler: PacketHandler, feedback: bool = True
+                 ) -> None:
     """Route every RTP packet ``receiver`` gets through ``handler`` first.
 
     ``handler(packet, arrival_time_ms)`` returns True to let aiortc continue with
-    the packet (statistics, NACKs, jitter buffer, decoder) or False to drop it.
+    the packet (statistics, NACKs, jitter buffer, decoder) or False to stop it, after
+    :func:`feed_rtcp_feedback` (what the sender's congestion control needs) unless
+    ``feedback`` is False.
     """
     original = receiver._handle_rtp_packet
 
     async def tapped(packet: RtpPacket, arrival_time_ms: int) -> None:
         if await handler(packet, arrival_time_ms):
             await original(packet, arrival_time_ms)
+        elif feedback:
+            await feed_rtcp_feedback(receiver, packet, arrival_time_ms)
 
     receiver._handle_rtp_packet = tapped  # type: ignore[method-assign]
+
+
+async def feed_rtcp_feedback(receiver: RTCRtpReceiver, packet: RtpPacket,
+                             arrival_time_ms: int) -> None:
+    """The part of aiortc's ``_handle_rtp_packet`` that feeds RTCP back to the publisher,
+    without its jitter buffer and decoder: the bandwidth estimate (REMB, from the
+    abs-send-time extension), the statistics of its receiver reports (loss, jitter, for
+    the sender's round-trip time and loss-based rate) and NACKs for missing packets.
+    A few microseconds per packet; aiortc's RTCP task sends the reports."""
+    if not receiver._enabled:
+        return
+    private = "_RTCRtpReceiver__"
+    estimator = getattr(receiver, private + "remote_bitrate_estimator")
+    rtcp_ssrc = getattr(receiver, private + "rtcp_ssrc")
+    if estimator is not None and packet.extensions.abs_send_time is not None:
+        remb = estimator.add(abs_send_time=packet.extensions.abs_send_time,
+                             arrival_time_ms=arrival_time_ms,
+                             payload_size=len(packet.payload) + packet.padding_size,
+                             ssrc=packet.ssrc)
+        if rtcp_ssrc is not None and remb is not None:
+            await receiver._send_rtcp(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=rtcp_ssrc,
+                                                     media_ssrc=0, fci=pack_remb_fci(*remb)))
+    getattr(receiver, private + "active_ssrc")[packet.ssrc] = current_datetime()
+    codecs = getattr(receiver, private + "codecs")
+    codec = codecs.get(packet.payload_type)
+    if codec is None:
+        return
+    streams = getattr(receiver, private + "remote_streams")
+    stream = streams.get(packet.ssrc)
+    if stream is None:
+        stream = streams[packet.ssrc] = StreamStatistics(codec.clockRate)
+    stream.add(packet)
+    nacks = getattr(receiver, private + "nack_generator")
+    if nacks is None:
+        return
+    if is_rtx(codec):
+        media_ssrc = getattr(receiver, private + "rtx_ssrc").get(packet.ssrc)
+        apt = codec.parameters.get("apt")
+        if media_ssrc is None or len(packet.payload) < 2 or apt not in codecs:
+            return
+        packet = unwrap_rtx(packet, payload_type=apt, ssrc=media_ssrc)
+    if nacks.add(packet):
+        await receiver._send_rtcp_nack(packet.ssrc, sorted(nacks.missing))
 
 
 async def request_keyframe(receiver: RTCRtpReceiver, media_ssrc: int) -> None:

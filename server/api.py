@@ -69,6 +69,7 @@ from .schemas import (
     check,
     read_json,
 )
+from .views import suspension_view
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
@@ -95,12 +96,19 @@ FIELD_NAMES: dict[str, tuple[str, str]] = {
     "reason": ("motivering", "reason"),
     "approved": ("beslut", "decision"),
     "by": ("beslutad av", "decided by"),
+    "profile": ("regelprofil", "rule profile"),
+    "profile_id": ("regelprofil", "rule profile"),
+    "title": ("rubrik", "title"),
+    "kind": ("typ", "kind"),
+    "draft": ("förslag till beslut", "draft decision"),
+    "position": ("plats", "position"),
 }
 
 # RuleViolation codes that are not "409 Conflict".
 NOT_FOUND = frozenset({"unknown_committee", "unknown_meeting", "unknown_person",
-                       "unknown_invitation", "no_request"})
-BAD_INPUT = frozenset({"invalid_person", "invalid_time"})
+                       "unknown_invitation", "no_request", "unknown_item"})
+BAD_INPUT = frozenset({"invalid_person", "invalid_time", "invalid_item", "invalid_position",
+                       "unknown_profile"})
 FORBIDDEN = frozenset({"not_allowed"})
 
 Handler = Callable[["SecretaryApi", web.Request], Awaitable[web.StreamResponse]]
@@ -316,7 +324,9 @@ def meeting_info(meeting_id: str, state: MeetingState) -> dict[str, Any]:
     m = state.meeting
     return {"id": meeting_id, "committee_id": m.committee_id,
             "committee_name": state.committee.name if state.committee else "",
-            "date": m.date, "time": m.time, "place": m.place, "agenda": list(m.agenda),
+            "date": m.date, "time": m.time, "place": m.place,
+            "agenda": [item.title for item in state.agenda.ordered()],
+            "profile": state.profile_id,
             "phase": state.phase, "request_deadline": request_deadline(state)}
 
 
@@ -564,6 +574,7 @@ class SecretaryApi:
         place = f.text("place", max_len=200)
         agenda = f.texts("agenda", max_items=100, max_len=300)
         meeting_id = f.text("id", required=False, pattern=ID_PATTERN, example="ks-2026-05-20")
+        profile = f.text("profile", required=False, max_len=40)
         f.done()
         async with self.lock:
             self._committee(committee_id)
@@ -572,7 +583,8 @@ class SecretaryApi:
                 raise RuleViolation("id_taken", "Id:t används redan.", "The id is already in use.")
             meeting_id = meeting_id or unique_id(f"{committee_id}-{date}", taken)
             await self.service.create_meeting(
-                committee_id, meeting_id, date=date, time=time, place=place, agenda=agenda)
+                committee_id, meeting_id, date=date, time=time, place=place, agenda=agenda,
+                profile=profile)
         return _json(meeting_brief(meeting_id, self._meeting(meeting_id)), status=201)
 
     # -- one meeting (admin key, or the meeting's chair or secretary) --
@@ -599,8 +611,8 @@ class SecretaryApi:
             "meeting": meeting_brief(meeting_id, state),
             "phase": state.phase,
             "suspension": None if suspension is None else {
-                "reason": suspension.reason, "participant": suspension.participant,
-                "at": suspension.at},
+                "reason": suspension.reason, "person_id": suspension.participant,
+                "at": suspension.at} | (suspension_view(state) or {}),
             "quorum": {"members": q.members, "present": q.present, "required": q.required,
                        "quorate": q.quorate, "counted": list(q.counted)},
             "decision_block": None if block is None else {
@@ -882,5 +894,8 @@ def setup_api(app: web.Application) -> None:
     app.middlewares.append(api_errors)
     api = SecretaryApi(app[SERVICE], admin_key)
     app.router.add_routes(api.routes())
+    from .agenda_api import setup_agenda_api  # it builds on this module
+
+    setup_agenda_api(app, api)
     app.router.add_get("/secretary", secretary_page)
     app.router.add_get("/m/{meeting_id}/request", request_page)

@@ -15,19 +15,37 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.events import Admitted, Event, InvitationRevoked, LeftMeeting, MeetingClosed
+from compliance.events import (
+    Adjourned,
+    AdjournmentEnded,
+    Admitted,
+    Event,
+    InvitationRevoked,
+    ItemClosed,
+    ItemOpened,
+    JavDeclared,
+    LeftMeeting,
+    LobbyEntered,
+    MeetingClosed,
+)
+from compliance.media_policy import ROOM_DEVICE_ROLES
+from compliance.media_policy import may_receive as policy_allows
 from compliance.meeting import MeetingState, RuleViolation
 from media.peer import Peer
 from media.router import Router
 
 from .meetings import MeetingService
+from .messages import error
 from .turn import IceServersFor
 
 logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-ROOM_ROLES = ("ordförande", "sekreterare")  # their devices are in the meeting room
+ROOM_ROLES = tuple(sorted(ROOM_DEVICE_ROLES))  # their devices are in the meeting room
 DASHBOARD_ROLES = ("ordförande", "sekreterare")
+# Events after which who-receives-whom may have changed (compliance.media_policy).
+MEDIA_EVENTS = (Admitted, LeftMeeting, LobbyEntered, JavDeclared, ItemOpened, ItemClosed,
+                Adjourned, AdjournmentEnded)
 
 
 @dataclass
@@ -74,6 +92,7 @@ class Room:
         self.ice_servers = ice_servers
         self.participants: dict[str, Participant] = {}
         self.closed = False
+        self.log_alerted = False  # the dashboards were told the log cannot write
         self.on_change: list[Callable[[], Awaitable[None]]] = []
         router.policy = self.may_receive
 
@@ -84,11 +103,19 @@ class Room:
         return self.service.meeting(self.id) if self.service else None
 
     def may_receive(self, subscriber_id: str, publisher_id: str) -> bool:
-        """Admitted people see each other; the chair and secretary also see the lobby.
-        (In a device-check room the one participant receives itself.)"""
+        """The router's policy. In a meeting the rule is the meeting's
+        (`compliance.media_policy`: present people see each other, the chair and secretary
+        also see the lobby; a person who left or has jäv in the open item is cut both ways,
+        whatever their client does; an adjournment keeps party groups apart). In a guest
+        room the admitted see each other (in a device check the one participant, itself)."""
         subscriber = self.participants.get(subscriber_id)
         publisher = self.participants.get(publisher_id)
-        if subscriber is None or publisher is None or not subscriber.admitted:
+        if subscriber is None or publisher is None:
+            return False
+        state = self.state
+        if state is not None and subscriber.person_id and publisher.person_id:
+            return policy_allows(state, subscriber.person_id, publisher.person_id)
+        if not subscriber.admitted:
             return False
         return publisher.admitted or subscriber.dashboard
 
@@ -206,6 +233,18 @@ class Room:
         elif isinstance(event, MeetingClosed):
             await self.close()
             return
+        elif isinstance(event, MEDIA_EVENTS):
+            await self.router.update_subscriptions()
+        await self._changed()
+
+    async def on_log(self) -> None:
+        """The log stored, or failed to store, events this room's state already holds:
+        the dashboards see it in the state, and are alerted once when writing fails."""
+        assert self.service is not None
+        unwritten = bool(self.service.unwritten(self.id))
+        if unwritten and not self.log_alerted:
+            await self.broadcast(error("log-write-failed"), dashboards_only=True)
+        self.log_alerted = unwritten
         await self._changed()
 
     async def _disconnect(self, participant: Participant, reason: str) -> None:
@@ -245,6 +284,7 @@ class Rooms:
         self.on_open: list[Callable[[Room], None]] = []
         if service is not None:
             service.listeners.append(self._on_event)
+            service.log_listeners.append(self._on_log)
 
     def open(self, meeting_id: str, title: str, guests: bool = False) -> Room:
         room = self._rooms.get(meeting_id)
@@ -295,6 +335,11 @@ class Rooms:
         if room is not None and not room.closed:
             await room.on_event(event)
 
+    async def _on_log(self, meeting_id: str) -> None:
+        room = self._rooms.get(meeting_id)
+        if room is not None and not room.closed:
+            await room.on_log()
+
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter([*self._rooms.values(), *self._checks.values()])
 
@@ -303,4 +348,8 @@ class Rooms:
 
 
 def describe_violation(exc: RuleViolation) -> dict[str, str]:
-    return {"code": exc.code, "message_sv": exc.message_sv, "message_en": exc.message_en}
+    """A refusal for the client; `offer` names a way forward (e.g. "table-item") if any."""
+    described = {"code": exc.code, "message_sv": exc.message_sv, "message_en": exc.message_en}
+    if exc.offer:
+        described["offer"] = exc.offer
+    return described

@@ -191,6 +191,7 @@ class MeetingBody(Body):
     place: Text | None = None
     agenda: TextList | None = None
     id: Text | None = None
+    profile: Text | None = None  # the rule profile's id (compliance.profile.PROFILES)
 
 
 class InvitationBody(Body):

@@ -7,7 +7,8 @@ import asyncio
 
 import aioice.ice
 import aiortc
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCPeerConnection, RTCRtpCodecParameters, RTCRtpReceiver, RTCRtpSender
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, RtcpRtpfbPacket, RtpPacket
 
 from media import aiortc_tap
 from media.aiortc_tap import ForwardingSender, install_forwarding_sender
@@ -15,6 +16,9 @@ from media.ice import use_addresses
 
 SENDER_PRIVATES = ["__packet_count", "__octet_count", "__ntp_timestamp", "__rtp_timestamp",
                    "__rtt", "__rtp_started", "__rtp_exited"]
+
+RECEIVER_PRIVATES = ["__remote_bitrate_estimator", "__rtcp_ssrc", "__active_ssrc", "__codecs",
+                     "__remote_streams", "__nack_generator", "__rtx_ssrc"]
 
 
 def test_the_pinned_aiortc_is_installed():
@@ -36,32 +40,57 @@ async def test_sender_receiver_and_transceiver_internals_are_where_the_hooks_exp
         assert isinstance(receiver, RTCRtpReceiver)
         assert aiortc_tap.receiver_codecs(receiver) == {}
         assert aiortc_tap.receiver_rtx_ssrcs(receiver) == {}
-        for method in ("_handle_rtp_packet", "_send_rtcp_pli"):
+        for method in ("_handle_rtp_packet", "_send_rtcp_pli", "_send_rtcp", "_send_rtcp_nack"):
             assert callable(getattr(receiver, method)), method
+        for name in RECEIVER_PRIVATES:  # what feed_rtcp_feedback reads
+            assert hasattr(receiver, "_RTCRtpReceiver" + name), name
         assert callable(receiver.transport._send_rtp)
     finally:
         await pc.close()
 
 
+def _vp8_packet(seq: int, abs_send_time: int) -> RtpPacket:
+    packet = RtpPacket(payload_type=96, sequence_number=seq, timestamp=seq * 6000, ssrc=1234,
+                       payload=b"\x10" + bytes(999))
+    packet.extensions.abs_send_time = abs_send_time
+    return packet
+
+
 async def test_the_receiver_tap_sees_packets_first_and_may_stop_them():
     pc = RTCPeerConnection()
     try:
-        receiver = pc.addTransceiver("audio").receiver
-        seen, passed = [], []
+        receiver = pc.addTransceiver("video").receiver
+        receiver._RTCRtpReceiver__codecs = {  # type: ignore[attr-defined]
+            96: RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90_000, payloadType=96)}
+        receiver._set_rtcp_ssrc(99)
+        seen, passed, rtcp = [], [], []
 
         async def original(packet, arrival):  # type: ignore[no-untyped-def]
-            passed.append(packet)
+            passed.append(packet.sequence_number)
+
+        async def send_rtcp(packet):  # type: ignore[no-untyped-def]
+            rtcp.append(packet)
 
         receiver._handle_rtp_packet = original  # type: ignore[method-assign]
+        receiver._send_rtcp = send_rtcp  # type: ignore[method-assign]
 
         async def handler(packet, arrival):  # type: ignore[no-untyped-def]
-            seen.append(packet)
-            return packet == "keep"
+            seen.append(packet.sequence_number)
+            return packet.sequence_number == 1
 
         aiortc_tap.tap_receiver(receiver, handler)
-        await receiver._handle_rtp_packet("keep", 0)
-        await receiver._handle_rtp_packet("drop", 0)
-        assert seen == ["keep", "drop"] and passed == ["keep"]
+        for seq in (1, 2, 3, 5):  # 4 is lost
+            await receiver._handle_rtp_packet(_vp8_packet(seq, seq << 10), seq * 20)
+        assert seen == [1, 2, 3, 5] and passed == [1]
+        # The stopped packets still feed the receiver reports and NACK the lost one.
+        stats = receiver._RTCRtpReceiver__remote_streams[1234]  # type: ignore[attr-defined]
+        assert stats.packets_received == 3 and stats.packets_lost == 1
+        nacks = [p for p in rtcp if isinstance(p, RtcpRtpfbPacket)]
+        assert [n.lost for n in nacks] == [[4]]
+        # ... and aiortc's bandwidth estimate, sent as REMB once it has one.
+        for seq in range(6, 400):
+            await receiver._handle_rtp_packet(_vp8_packet(seq, seq << 10), seq * 20)
+        assert any(isinstance(p, RtcpPsfbPacket) and p.fmt == RTCP_PSFB_APP for p in rtcp)
     finally:
         await pc.close()
 

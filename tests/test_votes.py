@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from compliance import agenda, proposals, votes
 from compliance.events import DecisionRecorded, RoundDecided, VoteClosed
+from compliance.meeting import MeetingState
 from tests.procedure_helpers import Meeting
 
 DECIDING = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "chair")  # the chair last
@@ -172,3 +173,24 @@ def test_secret_ballot_with_remote_members_under_the_reform_profile_only_as_it_s
     m.refused("draw_required", votes.close_vote, by="chair", tally={"ja": 4, "nej": 4})
     closed = m.do(votes.close_vote, by="chair", tally={"ja": 4, "nej": 4}, draw=0.9)
     assert (closed.tie_break, closed.winner, closed.votes) == ("lot", ids[1], {})
+
+
+def test_a_voter_who_leaves_during_the_vote_gives_no_answer_and_the_vote_closes() -> None:
+    m = Meeting()
+    ids = m.to_proposition("m5")
+    m.put(ids)
+    m.do(votes.start_vote, by="chair")
+    m.do(MeetingState.leave, "m4", reason="gick hem")
+    for pid in ("m1", "m2", "m3", "m5", "m6", "m7"):
+        m.do(votes.cast_vote, pid, "ja", by=pid if pid in ("m5", "m6", "m7") else "chair")
+    m.do(votes.cast_vote, "chair", "ja", by="chair")  # m4 is gone: the chair is last now
+    closed = m.do(votes.close_vote, by="chair")
+    assert "m4" not in closed.votes and closed.tally["ja"] == 7
+
+
+def test_the_chair_cannot_open_an_item_when_the_agenda_is_done() -> None:
+    m = Meeting()
+    for item_id in ("1", "2"):
+        m.do(agenda.open_item, item_id, by="chair")
+        m.do(agenda.close_item, item_id, by="chair")
+    m.refused("agenda_done", agenda.open_item, "1", by="chair")
