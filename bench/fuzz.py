@@ -293,6 +293,17 @@ class LiveMeeting:
                 break
             replies.append(reply)
         self._judge(name, raw, replies)
+        if raw_type(raw) == "leave" and not any(r.get("type") == "error" for r in replies):
+            await self._await_close(name, ws)
+
+    async def _await_close(self, name: str, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """A `leave` that was accepted ends the socket; the sentinel's reply may come before
+        the close, so wait for it: the next message then opens a new socket."""
+        try:
+            while (await ws.receive(timeout=30)).type == aiohttp.WSMsgType.TEXT:
+                pass
+        except TimeoutError:
+            self.findings.problems.append(f"{name}: an accepted leave did not end the socket")
 
     def _judge(self, name: str, raw: str, replies: list[dict[str, Any]]) -> None:
         errors = [r for r in replies if r.get("type") == "error"]

@@ -36,6 +36,8 @@ from typing import Any
 from aiortc import MediaStreamTrack, RTCRtpTransceiver
 from aiortc.contrib.media import MediaRelay
 
+from compliance.profile import QualityRules
+from media.analyser import Analyser
 from media.peer import Peer
 from media.relay_meter import RelayMeter
 from media.router import Policy, everyone
@@ -55,11 +57,10 @@ class NaiveProducer:
         self.track = track
         self.relay = relay
         self.consumers: set[NaiveConsumer] = set()
-        # The server's supervisor appends its stream statistics here as it does for a
-        # media.producer.Producer; the naive relay never calls them (it has no packet
-        # path of its own), so the equal-terms monitor sees no media from it.
-        self.packet_observers: list[Callable[..., None]] = []
-        self.frame_observers: list[Callable[..., None]] = []
+        # The server's supervisor reads the analyser as it does a media.producer.Producer's;
+        # the naive relay never feeds it (it has no packet path of its own), so the
+        # equal-terms monitor sees no media from it.
+        self.analyser = Analyser(self.kind, QualityRules(), None, lambda: None)
         self.closed = False
 
     async def close(self) -> set[str]:

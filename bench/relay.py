@@ -84,7 +84,7 @@ def process_user_system_seconds(pid: int) -> tuple[float, float]:
 
 def descendants_cpu_seconds(pid: int) -> dict[int, float]:
     """utime + stime of every live descendant process of ``pid`` (e.g. the server's
-    face-watch worker), by pid."""
+    analysis worker), by pid."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -208,7 +208,7 @@ def ssrcs_by_mid(sdp: str) -> dict[str, int]:
 
 
 class DatagramCounter:
-    """Counts a synthetic participant's subscribed RTP where it comes off the socket.
+    """Counts a peer connection's subscribed RTP where it comes off the socket.
 
     SRTP leaves the RTP header in the clear, so the SSRC says which subscription a
     datagram belongs to and the marker bit ends a frame. Counting there and dropping
@@ -223,23 +223,34 @@ class DatagramCounter:
     ``media/aiortc_tap.py`` next to the server's hooks (see docs/benchmarks.md, section Relay).
     """
 
-    def __init__(self, person: Any) -> None:
-        self.person = person
+    def __init__(self, pc: Any) -> None:
+        self.pc = pc
         self.by_ssrc: dict[int, Any] = {}
         self.installed = False
 
-    def on_message(self, message: dict[str, Any]) -> None:
-        if message.get("type") != "offer":
-            return
-        for mid, ssrc in ssrcs_by_mid(message["sdp"]).items():
-            stream = self.person.received.get(mid)
+    @classmethod
+    def for_participant(cls, person: Any) -> DatagramCounter:
+        """Counting for a Kvorum participant: its subscriptions change with each offer."""
+        counter = cls(person.pc)
+
+        def on_message(message: dict[str, Any]) -> None:
+            if message.get("type") == "offer":
+                counter.watch(message["sdp"], person.received)
+
+        person.on_message = on_message
+        return counter
+
+    def watch(self, offer_sdp: str, streams_by_mid: dict[str, Any]) -> None:
+        """Count the streams (by MID) whose SSRCs the offer announces."""
+        for mid, ssrc in ssrcs_by_mid(offer_sdp).items():
+            stream = streams_by_mid.get(mid)
             if stream is not None:
                 self.by_ssrc[ssrc] = stream
         if not self.installed:
             self._install()
 
     def _install(self) -> None:
-        transceivers = self.person.pc.getTransceivers()
+        transceivers = self.pc.getTransceivers()
         dtls = transceivers[0].receiver.transport if transceivers else None
         connection = getattr(getattr(dtls, "transport", None), "_connection", None)
         original = getattr(connection, "data_received", None)
@@ -267,10 +278,12 @@ class DatagramCounter:
 
 
 class ClientGroup:
-    """Some of the synthetic participants, all in this process's event loop."""
+    """Some of the synthetic participants, all in this process's event loop: Kvorum's
+    (joining ``meeting`` at ``url``), or Janus's (``janus``: joining VideoRoom ``meeting``
+    through Janus's HTTP API at ``url``)."""
 
     def __init__(self, url: str, meeting: str, width: int, height: int, bitrate: int,
-                 count_at: str = "ice") -> None:
+                 count_at: str = "ice", janus: bool = False) -> None:
         from media.ice import use_addresses
         use_addresses(["127.0.0.1"])  # the same restriction as the server's (MEDIA.md)
         self.url = url
@@ -278,10 +291,18 @@ class ClientGroup:
         self.size = (width, height)
         self.bitrate = bitrate
         self.count_at = count_at
+        self.janus = janus
         self.people: list[Any] = []
 
-    async def join(self, mark: int, timeout: float = 30) -> str:
+    async def join(self, mark: int, timeout: float = 30) -> Any:
         from bench.synthetic import ReplayTrack, SyntheticParticipant, audio_clip
+        if self.janus:
+            from bench.janus import JanusParticipant
+            janus = JanusParticipant(self.url, int(self.meeting), mark,
+                                     cached_video_clip(mark, *self.size, self.bitrate),
+                                     audio_clip(mark))
+            self.people.append(janus)
+            return await janus.join(timeout=timeout)
         person = SyntheticParticipant(self.url, self.meeting, f"P{mark}", mark, decode=False,
                                       publish=False)
         # Publish the disk-cached clip (as SyntheticParticipant does with its own).
@@ -290,11 +311,17 @@ class ClientGroup:
         person.pc.addTransceiver(person.audio, direction="sendonly")
         person.pc.addTransceiver(person.video, direction="sendonly")
         if self.count_at == "ice":
-            person.on_message = DatagramCounter(person).on_message
+            DatagramCounter.for_participant(person)
         self.people.append(person)
         await person.join(timeout=timeout)
         assert person.id is not None
         return person.id
+
+    async def subscribe(self, ids: list[Any]) -> None:
+        """Janus: subscribe every participant here to every other feed (Kvorum's router
+        does this itself)."""
+        for person in self.people:
+            await person.subscribe(ids)
 
     def status(self, ids: list[str]) -> dict[str, int]:
         """How many of the expected (subscriber, publisher) pairs carry audio and video."""
@@ -311,11 +338,15 @@ class ClientGroup:
                     flowing += 1
         return {"expected": expected, "flowing": flowing}
 
-    def snapshot(self) -> dict[str, Any]:
+    async def snapshot(self) -> dict[str, Any]:
+        sent = 0
+        if self.janus:  # Kvorum's relay meter counts what arrives; Janus has none
+            sent = sum([await p.sent_packets() for p in self.people])
         return {
             "t": time.monotonic(),
             "cpu": process_cpu_seconds(os.getpid()),
             "packets": sum(s.packets for p in self.people for s in p.received.values()),
+            "sent": sent,
         }
 
     def window(self, t0: float, t1: float) -> list[dict[str, Any]]:
@@ -345,11 +376,13 @@ class RemoteGroup:
 
     @classmethod
     async def start(cls, url: str, meeting: str, width: int, height: int,
-                    bitrate: int, count_at: str, nice: int = 0) -> RemoteGroup:
+                    bitrate: int, count_at: str, nice: int = 0,
+                    janus: bool = False) -> RemoteGroup:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.relay", "--worker", "--url", url, "--meeting", meeting,
             "--client-count", count_at, "--client-nice", str(nice),
             "--video-size", f"{width}x{height}", "--video-bitrate", str(bitrate),
+            *(["--baseline", "janus"] if janus else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT)
         return cls(proc)
 
@@ -366,8 +399,11 @@ class RemoteGroup:
             raise RuntimeError(f"client worker: {reply['error']}")
         return reply["result"]
 
-    async def join(self, mark: int, timeout: float = 30) -> str:
-        return await self.call("join", mark=mark, timeout=timeout)  # type: ignore[no-any-return]
+    async def join(self, mark: int, timeout: float = 30) -> Any:
+        return await self.call("join", mark=mark, timeout=timeout)
+
+    async def subscribe(self, ids: list[Any]) -> None:
+        await self.call("subscribe", ids=ids)
 
     async def status(self, ids: list[str]) -> dict[str, int]:
         return await self.call("status", ids=ids)  # type: ignore[no-any-return]
@@ -401,7 +437,7 @@ async def worker_main(args: argparse.Namespace) -> None:
         os.nice(args.client_nice)
     width, height = parse_size(args.video_size)
     group = ClientGroup(args.url, args.meeting, width, height, args.video_bitrate,
-                        args.client_count)
+                        args.client_count, janus=args.baseline == "janus")
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -413,21 +449,14 @@ async def worker_main(args: argparse.Namespace) -> None:
         request = json.loads(line)
         cmd = request.pop("cmd")
         try:
-            if cmd == "join":
-                result: Any = await group.join(**request)
-            elif cmd == "status":
-                result = group.status(**request)
-            elif cmd == "snapshot":
-                result = group.snapshot()
-            elif cmd == "window":
-                result = group.window(**request)
-            elif cmd == "close":
+            if cmd == "close":
                 await group.close()
                 out.write(json.dumps({"result": True}) + "\n")
                 out.flush()
                 break
-            else:
+            if cmd not in ("join", "subscribe", "status", "snapshot", "window"):
                 raise ValueError(f"unknown command {cmd}")
+            result = await _call_local(group, cmd, **request)
             out.write(json.dumps({"result": result}) + "\n")
         except Exception as exc:  # report, and let the driver decide
             out.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
@@ -476,6 +505,24 @@ class ServerProcess:
                 self.proc.wait()
 
 
+class JanusServer:
+    """``--baseline janus``: Janus VideoRoom in place of the Kvorum server (bench/janus.py)."""
+
+    def __init__(self, event_loops: int) -> None:
+        from bench.janus import JanusProcess
+        self.janus = JanusProcess(event_loops)
+        self.pid = self.janus.pid
+        self.url = self.janus.url
+        self.meeting = ""
+
+    async def start(self, publishers: int) -> None:
+        await self.janus.wait_ready()
+        self.meeting = str(await self.janus.create_room(publishers))
+
+    def stop(self) -> None:
+        self.janus.stop()
+
+
 async def run_once(args: argparse.Namespace) -> dict[str, Any]:
     n = args.participants
     width, height = parse_size(args.video_size)
@@ -484,21 +531,28 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
     prepare_clips(n, width, height, args.video_bitrate)
     idle_busy = (wait_until_idle(args.max_other_load, args.idle_timeout)
                  if args.idle_timeout > 0 else 0.0)
-    server = ServerProcess(mode, args.analysis, args.profile)
+    janus = mode == "janus"
+    server: Any = JanusServer(args.janus_event_loops) if janus else ServerProcess(
+        mode, args.analysis, args.profile)
     groups: list[Any] = []
     started = time.monotonic()
     try:
+        if janus:
+            await server.start(publishers=n)
         if procs == 1 and not args.client_nice:
             groups = [ClientGroup(server.url, server.meeting, width, height, args.video_bitrate,
-                                  args.client_count)]
+                                  args.client_count, janus=janus)]
         else:
             groups = [await RemoteGroup.start(server.url, server.meeting, width, height,
                                               args.video_bitrate, args.client_count,
-                                              args.client_nice)
+                                              args.client_nice, janus=janus)
                       for _ in range(procs)]
         ids = []
         for mark in range(n):  # one at a time, as people arrive at a meeting
             ids.append(await _call_local(groups[mark % procs], "join", mark))
+            if janus:  # full mesh: one subscriber handle per remote feed
+                for group in groups:
+                    await _call_local(group, "subscribe", ids)
 
         deadline = time.monotonic() + args.warmup_timeout
         while True:
@@ -520,8 +574,9 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
 
         async with aiohttp.ClientSession() as http:
             snap0 = [await _call_local(g, "snapshot") for g in groups]
-            async with http.post(server.url + "/api/bench/reset") as r:
-                r.raise_for_status()
+            if not janus:
+                async with http.post(server.url + "/api/bench/reset") as r:
+                    r.raise_for_status()
             threads0 = thread_cpu_seconds(server.pid)
             children0 = descendants_cpu_seconds(server.pid)
             user0, sys0 = process_user_system_seconds(server.pid)
@@ -537,9 +592,11 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
             cpu1 = user1 + sys1
             threads1 = thread_cpu_seconds(server.pid)
             children1 = descendants_cpu_seconds(server.pid)
-            async with http.post(server.url + "/api/bench/end") as r:
-                r.raise_for_status()
-                stats = await r.json()
+            stats: dict[str, Any] = {"window_s": t1 - t0, "analysed_frames": 0}
+            if not janus:
+                async with http.post(server.url + "/api/bench/end") as r:
+                    r.raise_for_status()
+                    stats = await r.json()
             snap1 = [await _call_local(g, "snapshot") for g in groups]
         subs = [s for g in groups for s in await _call_local(g, "window", t0, t1)]
     finally:
@@ -548,9 +605,13 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
             await group.close()
 
     wall = t1 - t0
-    room = stats["rooms"][server.meeting]
     window_s = stats["window_s"]
-    if mode == "naive":
+    room = stats["rooms"][server.meeting] if not janus else {}
+    if janus:  # what the clients sent and received: Janus has no relay meter
+        received = sum(b["sent"] - a["sent"] for a, b in zip(snap0, snap1))
+        forwarded = sum(b["packets"] - a["packets"] for a, b in zip(snap0, snap1))
+        window_s = statistics.mean(b["t"] - a["t"] for a, b in zip(snap0, snap1))
+    elif mode == "naive":
         forwarded = stats["naive_sent_packets"]
         received = stats["naive_received_packets"]
     else:
@@ -573,7 +634,8 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {
         "participants": n,
         "mode": mode,
-        "analysis": args.analysis if mode == "sfu" else "n/a (decodes every inbound stream)",
+        "analysis": (args.analysis if mode == "sfu" else "n/a (decodes every inbound stream)"
+                     if mode == "naive" else "n/a (forwards only)"),
         "seconds": round(wall, 3),
         "video_size": f"{width}x{height}",
         "video_bitrate": args.video_bitrate,
@@ -582,7 +644,7 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
         "server_cpu_cores_other_threads": round(other_cpu / wall, 4),
         "server_cpu_cores_kernel": round((sys1 - sys0) / wall, 4),
         "server_threads": len(threads1),
-        # Not the server process: its child processes (the face-watch detector worker).
+        # Not the server process: its child processes (the analysis worker: decoding, faces).
         "server_children_cpu_cores": round(children_cpu, 4),
         "inbound_packets_per_s": round(received / window_s, 1),
         "inbound_packets_per_s_per_publisher": round(received / window_s / n, 1),
@@ -618,6 +680,11 @@ async def run_once(args: argparse.Namespace) -> dict[str, Any]:
         result["relay_latency_note"] = (
             "not measured: the naive relay decodes and re-encodes frames, so no packet is "
             "forwarded and RelayMeter has nothing to time (see docs/benchmarks.md, section Relay)")
+    if janus:
+        result["janus_event_loops"] = args.janus_event_loops
+        result["relay_latency_note"] = (
+            "not measured: Janus has no relay meter; server_cpu_cores is the janus process, "
+            "forwarded packets are what the clients received, inbound what they sent")
     return result
 
 
@@ -646,8 +713,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--participants", "-n", type=int, default=4)
     p.add_argument("--seconds", type=float, default=20, help="measurement window")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--baseline", choices=["naive"], default=None,
-                   help="run the naive MediaRelay + encoding-sender relay instead of the SFU")
+    p.add_argument("--baseline", choices=["naive", "janus"], default=None,
+                   help="naive: the MediaRelay + encoding-sender relay instead of the SFU; "
+                        "janus: Janus VideoRoom (Debian's janus package, "
+                        "apt-get install -y janus; in the loopback-only namespace only)")
+    p.add_argument("--janus-event-loops", type=int, default=2,
+                   help="janus: Janus's event_loops setting (MEDIA.md: 2)")
     p.add_argument("--analysis", choices=["on", "off"], default="on",
                    help="sfu: the server decodes each inbound video once for analysis")
     p.add_argument("--video-size", default="640x360")
@@ -663,6 +734,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "the server has first call on the CPU (a diagnostic: shows whether the "
                         "server or the shared cores limit the frame rate)")
     p.add_argument("--repeat", type=int, default=1, help="runs; figures are the medians")
+    p.add_argument("--sweep", default=None, metavar="N,N,...",
+                   help="run every participant count here in every one of --modes, and "
+                        "print one JSON object per point (JSON lines); the Kvorum points "
+                        "carry their ratio to Janus at the same N")
+    p.add_argument("--modes", default="on,off,naive,janus",
+                   help="with --sweep: on (SFU, analysis on), off (analysis off), naive, janus")
+    p.add_argument("--runs", type=int, default=3,
+                   help="with --sweep: runs per point, taken round by round; medians reported")
     p.add_argument("--settle", type=float, default=3.0,
                    help="seconds between media flowing everywhere and the window")
     p.add_argument("--warmup-timeout", type=float, default=None)
@@ -679,11 +758,98 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--url", help=argparse.SUPPRESS)
     p.add_argument("--meeting", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.warmup_timeout is None:
-        args.warmup_timeout = 30 + 5 * args.participants
+    if args.sweep:
+        unknown = set(args.modes.split(",")) - set(MODES)
+        if unknown:
+            p.error(f"unknown --modes {sorted(unknown)}; choose from {sorted(MODES)}")
     if args.profile:
         args.profile = str(Path(args.profile).resolve())
     return args
+
+
+MODES = {  # --modes: name -> (--baseline, --analysis)
+    "on": (None, "on"), "off": (None, "off"), "naive": ("naive", "on"), "janus": ("janus", "on"),
+}
+
+
+class Point:
+    """The runs of one benchmark point (N and mode): kept, thrown away as disturbed, failed."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.runs: list[dict[str, Any]] = []
+        self.discarded: list[dict[str, Any]] = []
+        self.failures: list[str] = []
+
+    def run(self) -> None:
+        """One more kept run, or give up after --retries failed or disturbed ones."""
+        args = self.args
+        while True:
+            try:
+                run = asyncio.run(run_once(args))
+            except Exception as exc:  # a run that never reached its window: say so, go on
+                log.error("run failed (N=%d %s): %s: %s", args.participants,
+                          args.baseline or f"sfu analysis {args.analysis}",
+                          type(exc).__name__, exc)
+                self.failures.append(f"{type(exc).__name__}: {exc}")
+                if len(self.failures) > args.retries:
+                    return
+                continue
+            if run["other_processes_cpu_cores"] > args.max_other_load \
+                    and len(self.discarded) < args.retries:
+                log.warning("run disturbed: other processes used %.2f cores during the window; "
+                            "running it again", run["other_processes_cpu_cores"])
+                self.discarded.append(run)
+                continue
+            self.runs.append(run)
+            if not args.json:
+                print(f"run {len(self.runs)}: {json.dumps(run)}", file=sys.stderr)
+            return
+
+    def result(self) -> dict[str, Any]:
+        args = self.args
+        if not self.runs:
+            return {"participants": args.participants, "mode": args.baseline or "sfu",
+                    "analysis": args.analysis,
+                    "error": self.failures[-1] if self.failures else "no run"}
+        result = summarise(self.runs) if len(self.runs) > 1 else dict(self.runs[0])
+        result["machine"] = machine()
+        result["failed_runs"] = self.failures
+        result["disturbed_runs_discarded"] = len(self.discarded)
+        if len(self.runs) > 1:
+            result["repeat"] = len(self.runs)
+            result["runs"] = self.runs
+        return result
+
+
+def point_args(args: argparse.Namespace, participants: int, mode: str) -> argparse.Namespace:
+    baseline, analysis = MODES[mode]
+    out = argparse.Namespace(**vars(args))
+    out.participants, out.baseline, out.analysis = participants, baseline, analysis
+    out.warmup_timeout = args.warmup_timeout or 30 + 5 * participants
+    return out
+
+
+def compare_with_janus(results: list[dict[str, Any]]) -> None:
+    """Kvorum's figures over Janus's at the same N, from the same sweep."""
+    janus = {r["participants"]: r for r in results if r.get("mode") == "janus" and
+             "error" not in r}
+    for result in results:
+        reference = janus.get(result["participants"])
+        if result.get("mode") != "sfu" or reference is None or "error" in result:
+            continue
+        result["janus_server_cpu_cores"] = reference["server_cpu_cores"]
+        result["janus_cpu_us_per_forwarded_packet"] = reference["cpu_us_per_forwarded_packet"]
+        if reference["server_cpu_cores"]:
+            result["cpu_ratio_to_janus"] = round(
+                result["server_cpu_cores"] / reference["server_cpu_cores"], 3)
+            result["cpu_with_workers_ratio_to_janus"] = round(
+                (result["server_cpu_cores"] + result["server_children_cpu_cores"])
+                / reference["server_cpu_cores"], 3)
+        if reference["cpu_us_per_forwarded_packet"] and result["cpu_us_per_forwarded_packet"]:
+            result["us_per_packet_ratio_to_janus"] = round(
+                result["cpu_us_per_forwarded_packet"]
+                / reference["cpu_us_per_forwarded_packet"], 3)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -693,46 +859,38 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker:
         asyncio.run(worker_main(args))
         return
-    runs: list[dict[str, Any]] = []
-    discarded: list[dict[str, Any]] = []
-    failures: list[str] = []
-    while len(runs) < args.repeat:
-        try:
-            run = asyncio.run(run_once(args))
-        except Exception as exc:  # a run that never reached its window: say so, go on
-            log.error("run failed: %s: %s", type(exc).__name__, exc)
-            failures.append(f"{type(exc).__name__}: {exc}")
-            if len(failures) > args.retries:
-                break
-            continue
-        if run["other_processes_cpu_cores"] > args.max_other_load \
-                and len(discarded) < args.retries:
-            log.warning("run disturbed: other processes used %.2f cores during the window; "
-                        "running it again", run["other_processes_cpu_cores"])
-            discarded.append(run)
-            continue
-        runs.append(run)
-        if not args.json:
-            print(f"run {len(runs)}/{args.repeat}: {json.dumps(run)}", file=sys.stderr)
-    if not runs:
-        result: dict[str, Any] = {
-            "participants": args.participants, "mode": args.baseline or "sfu",
-            "analysis": args.analysis, "error": failures[-1] if failures else "no run"}
-        print(json.dumps(result) if args.json else result)
-        sys.exit(1)
-    result = summarise(runs) if len(runs) > 1 else runs[0]
-    result["machine"] = machine()
-    result["failed_runs"] = failures
-    result["disturbed_runs_discarded"] = len(discarded)
-    if len(runs) > 1:
-        result["repeat"] = len(runs)
-        result["runs"] = runs
-    if args.json:
-        print(json.dumps(result))
+    if args.sweep:
+        sizes = [int(n) for n in args.sweep.split(",")]
+        modes = args.modes.split(",")
+        rounds = args.runs
     else:
-        for key, value in result.items():
-            if key != "runs":
-                print(f"{key:40} {value}")
+        sizes, rounds = [args.participants], args.repeat
+        modes = [args.baseline or args.analysis]
+    if "janus" in modes:
+        from bench.janus import JanusMissing, find_janus
+        try:
+            find_janus()
+        except JanusMissing as exc:
+            print(f"bench.relay: {exc}", file=sys.stderr)
+            print(json.dumps({"mode": "janus", "error": str(exc)}))
+            sys.exit(2)
+    points = {(n, mode): Point(point_args(args, n, mode)) for n in sizes for mode in modes}
+    # Round by round, so a slow drift of the shared machine touches every point alike.
+    for _ in range(rounds):
+        for point in points.values():
+            point.run()
+    results = [point.result() for point in points.values()]
+    compare_with_janus(results)
+    for result in results:
+        if args.json:
+            print(json.dumps(result), flush=True)
+        else:
+            for key, value in result.items():
+                if key != "runs":
+                    print(f"{key:40} {value}")
+            print()
+    if any("error" in r for r in results):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,9 @@ Runs ``server.app.create_app`` (plain HTTP, demo meeting, media stats exposed, a
 guest room ``bench`` that synthetic participants join by name) on 127.0.0.1 and
 prints one JSON line ``{"ready": true, "port": ..., "pid": ..., "meeting": "bench"}``
 once it listens. ICE candidates are restricted to 127.0.0.1 by the config. The
-whole server runs as in production: every room's supervisor (stream statistics on
-each packet, the equal-terms monitor every 250 ms) and, with analysis on, the
-face-watch worker process.
+whole server runs as in production: every room's supervisor (the equal-terms monitor
+every 250 ms), each producer's analyser (RTP statistics on each packet) and, with
+analysis on, the analysis worker process (decoding and face detection).
 
 Routes added for the benchmark (this process only, never in production):
 
@@ -56,27 +56,23 @@ class BenchState:
     def __init__(self, mode: str, profile: Path | None) -> None:
         self.mode = mode
         self.routers: list[Any] = []
-        self.analysed_frames = 0
+        self.decoded_at_reset = 0
+        self.analysis: Any = None  # the app's AnalysisWorker, or None
         self.reset_at = time.monotonic()
         self.naive_baseline = (0, 0)
         self.profile_path = profile
         self.profiler: cProfile.Profile | None = None
 
-    def count_frame(self, frame: object, now: float) -> None:
-        self.analysed_frames += 1
+    @property
+    def decoded_frames(self) -> int:
+        """Frames the analysis worker decoded, to show analysis really runs."""
+        return self.analysis.decoded_frames if self.analysis is not None else 0
 
-    def router_factory(self, analyse_video: bool):  # type: ignore[no-untyped-def]
-        def make() -> Any:
-            if self.mode == "naive":
-                router: Any = NaiveRouter()
-            else:
-                router = Router(analyse_video=analyse_video)
-                # Count the frames the analysis decode yields, to show it really runs.
-                router.on_producer.append(
-                    lambda producer: producer.frame_observers.append(self.count_frame))
-            self.routers.append(router)
-            return router
-        return make
+    def router_factory(self, **kwargs: Any) -> Any:
+        router: Any = NaiveRouter() if self.mode == "naive" else Router(**kwargs)
+        self.analysis = kwargs.get("analysis") if self.mode == "sfu" else None
+        self.routers.append(router)
+        return router
 
     async def naive_counts(self) -> tuple[int, int]:
         received = sent = 0
@@ -95,7 +91,7 @@ async def reset(request: web.Request) -> web.Response:
     state = request.app[BENCH]
     for router in state.routers:
         router.meter.reset()
-    state.analysed_frames = 0
+    state.decoded_at_reset = state.decoded_frames
     state.naive_baseline = await state.naive_counts()
     state.reset_at = time.monotonic()
     if state.profile_path is not None and state.profiler is None:
@@ -113,7 +109,8 @@ async def end(request: web.Request) -> web.Response:
         state.profiler.dump_stats(str(state.profile_path))
         state.profiler = None
     out: dict[str, Any] = {"mode": state.mode, "window_s": now - state.reset_at,
-                           "analysed_frames": state.analysed_frames, "rooms": {}}
+                           "analysed_frames": state.decoded_frames - state.decoded_at_reset,
+                           "rooms": {}}
     for room in request.app[ROOMS]:
         figures = room.router.meter.figures()
         out["rooms"][room.id] = dataclasses.asdict(figures) | {
@@ -138,7 +135,7 @@ async def serve(args: argparse.Namespace) -> None:
                         # the naive relay decodes every stream anyway and feeds no analysis
                         analyse_video=analyse and args.mode == "sfu",
                         database=Path(tmp) / "kvorum.sqlite3")
-        app = create_app(config, router_factory=state.router_factory(analyse))
+        app = create_app(config, router_factory=state.router_factory)
         app[BENCH] = state
         app.router.add_post("/api/bench/reset", reset)
         app.router.add_post("/api/bench/end", end)

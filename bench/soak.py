@@ -11,7 +11,7 @@ receives once a second as a browser does), the chair admits them and opens the m
 nothing is injected. Every 10 s the server process's resident memory, open file descriptors,
 threads and asyncio tasks are sampled (`/api/server-stats`, served with
 `--expose-media-stats`). Pass: memory grows under 10 % from the first sample after warm-up to
-the last, no descriptor, thread or task leak, and no `suspend-required` (every one is false:
+the last, no descriptor, thread or task leak, and no failed link (every one is false:
 nothing failed).
 """
 
@@ -58,6 +58,7 @@ class Soak:
         self.ids: dict[str, str] = {}  # "led1" -> the roster's person id
         self.people: list[SyntheticParticipant] = []
         self.suspends: list[dict[str, Any]] = []
+        self.failed: dict[str, bool] = {}
 
     async def api(self, method: str, path: str, **kwargs: Any) -> Any:
         async with self.http.request(method, self.base + path, **kwargs) as response:
@@ -117,9 +118,13 @@ class Soak:
         await chair.send({"type": "open-meeting"})
 
     def on_chair_message(self, message: dict[str, Any]) -> None:
-        if message["type"] == "suspend-required":
-            self.suspends.append({"at": time.monotonic(), "person": message["person"],
-                                  "evidence": message["evidence"]})
+        if message["type"] == "meeting-state" and not message.get("guest_room"):
+            for person in message["people"]:  # the chair learns of a failed link here
+                pid, failed = person["person_id"], person["link_failed"]
+                if failed and not self.failed.get(pid):
+                    self.suspends.append({"at": time.monotonic(), "person": pid,
+                                          "evidence": person.get("link_failure")})
+                self.failed[pid] = failed
         elif message["type"] == "error":
             log(f"chair got an error: {message}")
 

@@ -404,7 +404,10 @@ class SyntheticParticipant:
             self.received[transceiver.mid] = stream
             if self.decode:
                 stream.track = transceiver.receiver.track
-            tap_receiver(transceiver.receiver, self._counter(stream, transceiver, self.decode))
+            # A participant that only counts sends no receiver reports (as ever): the
+            # server's RTT figures come from those that decode, as a browser does.
+            tap_receiver(transceiver.receiver, self._counter(stream, transceiver, self.decode),
+                         feedback=False)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         await self.send({"type": "answer", "sdp": self.pc.localDescription.sdp})
         self.offers += 1
@@ -434,13 +437,22 @@ class SyntheticParticipant:
                 if s.publisher == publisher and s.mid in active}
 
     async def leave(self) -> None:
+        """Leave the meeting on purpose, as the page's "Lämna mötet" does."""
+        await self._disconnect(say_leave=True)
+
+    async def drop(self) -> None:
+        """Lose the connection without a word, as a crashed browser or a lost network does."""
+        await self._disconnect(say_leave=False)
+
+    async def _disconnect(self, say_leave: bool) -> None:
         if getattr(self, "_reporter", None) is not None:
             self._reporter.cancel()
         if self._ws is not None and not self._ws.closed:
-            try:
-                await self.send({"type": "leave"})
-            except ConnectionError:
-                pass
+            if say_leave:
+                try:
+                    await self.send({"type": "leave"})
+                except ConnectionError:
+                    pass
             await self._ws.close()
         if self._reader is not None:
             self._reader.cancel()

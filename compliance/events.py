@@ -173,11 +173,13 @@ class MarkedPresent(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class LeftMeeting(Event):
-    """A person left the meeting (or the lobby), e.g. for jäv on an item."""
+    """A person left the meeting (or the lobby), e.g. for jäv on an item; `by` is who
+    recorded it: the chair or secretary, or the person who pressed "Lämna mötet"."""
 
     type = "left"
     person_id: str
     reason: str = ""
+    by: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -198,10 +200,14 @@ class TechnicalPauseEnded(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class LinkFailed(Event):
-    """The media monitor found a remote person's picture or sound failing (KL 6:24)."""
+    """The media monitor found a remote person's picture or sound failing (KL 6:24): the
+    finding's `code` and `params`, worded by `compliance.reasons`. (`evidence` is the
+    free-form record of logs written before codes.)"""
 
     type = "link_failed"
     person_id: str
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
@@ -242,11 +248,15 @@ class MeetingOpened(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class MeetingSuspended(Event):
-    """The meeting is interrupted (avbrutet), with the reason and the monitor's evidence."""
+    """The meeting is interrupted (avbrutet, KL 6:24) because of `participant`'s link: the
+    finding's `code` and `params`, worded by `compliance.reasons`. `reason` is free text
+    (and all that logs written before codes hold; `evidence` too is theirs)."""
 
     type = "meeting_suspended"
-    reason: str
     participant: str | None = None
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
 
 

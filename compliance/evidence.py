@@ -160,7 +160,7 @@ def build_evidence(
 def _fact(event: Event) -> dict[str, Any]:
     """An event as the evidence quotes it."""
     fact: dict[str, Any] = {"type": event.type, "at": event.at}
-    for name in ("evidence", "reason", "mode", "participant"):
+    for name in ("code", "params", "evidence", "reason", "mode", "participant"):
         value = getattr(event, name, None)
         if value:
             fact[name] = value

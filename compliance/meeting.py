@@ -86,6 +86,7 @@ class Presence:
     mode: RemoteMode | None = None  # remote only
     paused: bool = False  # technical pause: not counted as having left
     link_failed: bool = False  # the monitor says picture or sound failed: absent meanwhile
+    failure: LinkFailed | None = None  # why, while link_failed
 
     @property
     def counts(self) -> bool:
@@ -175,9 +176,12 @@ class MeetingState:
             case TechnicalPauseStarted() | TechnicalPauseEnded():
                 if presence := self.present.get(event.person_id):
                     presence.paused = isinstance(event, TechnicalPauseStarted)
-            case LinkFailed() | LinkRestored():
+            case LinkFailed():
                 if presence := self.present.get(event.person_id):
-                    presence.link_failed = isinstance(event, LinkFailed)
+                    presence.link_failed, presence.failure = True, event
+            case LinkRestored():
+                if presence := self.present.get(event.person_id):
+                    presence.link_failed, presence.failure = False, None
             case SubstituteServing():
                 self.serving[event.substitute_id] = event.member_id
             case SubstituteReleased():
@@ -514,12 +518,13 @@ class MeetingState:
         self._require_absent(person_id)
         return MarkedPresent(at=at, person_id=person_id, by=by)
 
-    def leave(self, person_id: str, at: str, reason: str = "") -> LeftMeeting:
-        """The person leaves the meeting or the lobby."""
+    def leave(self, person_id: str, at: str, reason: str = "", by: str = "") -> LeftMeeting:
+        """The person leaves the meeting or the lobby: recorded by the chair or secretary,
+        or by the person (`by` = `person_id`): a departure, never a failed link."""
         self._require_not_closed()
         if person_id not in self.present and person_id not in self.lobby:
             raise _not_present()
-        return LeftMeeting(at=at, person_id=person_id, reason=reason)
+        return LeftMeeting(at=at, person_id=person_id, reason=reason, by=by)
 
     def start_technical_pause(self, person_id: str, at: str) -> TechnicalPauseStarted:
         """A brief pause, not counted as leaving; decisions wait until it ends."""
@@ -542,16 +547,17 @@ class MeetingState:
         return TechnicalPauseEnded(at=at, person_id=person_id)
 
     def report_link_failed(
-        self, person_id: str, at: str, evidence: dict[str, Any] | None = None
+        self, person_id: str, at: str, code: str = "", params: dict[str, Any] | None = None
     ) -> LinkFailed:
-        """The media monitor reports a remote person's picture or sound failing."""
+        """The media monitor reports a remote person's picture or sound failing, with its
+        finding (`code`, `params`; see `compliance.reasons`)."""
         if self._require_remote(person_id).link_failed:
             raise RuleViolation(
                 "link_already_failed",
                 "Förbindelsen är redan bruten.",
                 "The link has already failed.",
             )
-        return LinkFailed(at=at, person_id=person_id, evidence=dict(evidence or {}))
+        return LinkFailed(at=at, person_id=person_id, code=code, params=dict(params or {}))
 
     def report_link_restored(self, person_id: str, at: str) -> LinkRestored:
         """The media monitor reports a remote person's picture and sound good again."""
@@ -634,26 +640,35 @@ class MeetingState:
 
     def suspend(
         self,
-        reason: str,
         at: str,
+        *,
         participant: str | None = None,
-        evidence: dict[str, Any] | None = None,
+        code: str = "",
+        params: dict[str, Any] | None = None,
+        reason: str = "",
     ) -> MeetingSuspended:
-        """Interrupt the meeting (KL 6:24), e.g. when a remote link fails."""
+        """Interrupt the meeting (KL 6:24) because `participant`'s link failed, with the
+        finding (`code`, `params`; see `compliance.reasons`)."""
         if self.phase != "open":
             raise self._phase_violation()
         return MeetingSuspended(
-            at=at, reason=reason, participant=participant, evidence=dict(evidence or {})
+            at=at, participant=participant, code=code, params=dict(params or {}), reason=reason
         )
 
-    def resume(self, by: str, restorable: bool, at: str) -> MeetingResumed:
-        """The chair resumes, only when the monitor says the links are good (`restorable`)."""
+    def may_resume(self) -> bool:
+        """Suspended, and every present person's link works (KL 6:24): the resume button."""
+        return self.phase == "suspended" and not any(
+            p.link_failed for p in self.present.values()
+        )
+
+    def resume(self, by: str, at: str) -> MeetingResumed:
+        """The chair resumes, only once every present person's link is restored."""
         if self.phase != "suspended":
             raise RuleViolation(
                 "not_suspended", "Sammanträdet är inte avbrutet.", "The meeting is not suspended."
             )
         self._require_by(by, COMMAND_ROLES["resume"])
-        if not restorable:
+        if not self.may_resume():
             raise RuleViolation(
                 "not_restorable",
                 "Förbindelserna är inte återställda med god kvalitet; sammanträdet kan inte "

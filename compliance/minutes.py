@@ -62,6 +62,7 @@ from compliance.events import (
 from compliance.evidence import DecisionEvidence, Evidence
 from compliance.meeting import MeetingState
 from compliance.profile import PROFILE_TITLES, LegalRules
+from compliance.reasons import describe
 
 MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
              "september", "oktober", "november", "december")  # fmt: skip
@@ -408,6 +409,14 @@ class _Builder:
         person = self.state.people.get(person_id or "")
         return person.name if person else (person_id or "")
 
+    def finding(self, event: LinkFailed | MeetingSuspended, person_id: str | None) -> str:
+        """What the monitor found, worded by compliance/reasons.py (the same sentence the
+        dashboards showed), or from a log written before findings had codes."""
+        if event.code:
+            names = {pid: p.name for pid, p in self.state.people.items()}
+            return describe(event.code, event.params, self.name(person_id), names)[0].rstrip(".")
+        return failure_sv(event.evidence)
+
     def who(self, person_id: str) -> str:
         """'Karin Lind (M)'."""
         person = self.state.people.get(person_id)
@@ -470,7 +479,7 @@ class _Builder:
                 if during:
                     self.change(event, event.person_id,
                                 f"Förbindelsen med {self.who(event.person_id)} bryts: "
-                                f"{failure_sv(event.evidence)}")
+                                f"{self.finding(event, event.person_id)}")
             case LinkRestored():
                 if during:
                     self.change(event, event.person_id,
@@ -709,7 +718,12 @@ class _Builder:
         event = self.open_suspension
         assert event is not None
         self.open_suspension = None
-        if event.evidence.get("metric") and event.participant:
+        if event.code and event.participant:
+            reason = (f"bild eller ljud från {self.who(event.participant)} fungerade inte på "
+                      f"lika villkor: {self.finding(event, event.participant)}")
+        elif event.code:
+            reason = self.finding(event, None)
+        elif event.evidence.get("metric") and event.participant:
             reason = (f"bild eller ljud från {self.who(event.participant)} fungerade inte på "
                       f"lika villkor: {failure_sv(event.evidence)}")
         elif event.evidence.get("metric"):

@@ -8,6 +8,8 @@ is suspended" with fake time.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from enum import IntEnum
 from typing import Generic, Literal, Protocol, TypeVar
 
 from compliance.profile import Band, QualityRules
+from compliance.reasons import Param
 from compliance.samples import (
     AudioSample,
     DownlinkSample,
@@ -42,22 +45,16 @@ class Level(IntEnum):
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why a rule fired: the metric, what was measured, the limit and the window measured over."""
+    """Why a rule fired: a stable `code` (the rule, e.g. "video.freeze") and its `params`:
+    `value` measured, `threshold`, `window_s` measured over, `level` ("critical" or
+    "degraded") for graded rules, and `from` (the other participant) for what a member
+    receives. `compliance.reasons` words it for people."""
 
-    metric: str
-    value: float | str
-    threshold: float | str
-    window_s: float
-    detail: str
+    code: str
+    params: dict[str, Param] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "metric": self.metric,
-            "value": self.value,
-            "threshold": self.threshold,
-            "window_s": self.window_s,
-            "detail": self.detail,
-        }
+        return {"code": self.code, "params": dict(self.params)}
 
 
 @dataclass(frozen=True)
@@ -106,16 +103,29 @@ class Restorable:
 
 @dataclass(frozen=True)
 class VisibilityChanged:
-    """The member's face became visible or not visible (for the chair; never a suspend)."""
+    """The member's face became visible, not visible, or unknown (None: no pictures were
+    looked at, e.g. the analysis is unavailable). For the chair; never a suspend."""
 
     pid: str
-    visible: bool
+    visible: bool | None
 
     def to_dict(self) -> dict[str, object]:
         return {"type": "visibility_changed", "pid": self.pid, "visible": self.visible}
 
 
-Event = QualityChanged | SuspendRequired | Restorable | VisibilityChanged
+@dataclass(frozen=True)
+class StillImageChanged:
+    """The member's face stopped moving altogether ("possibly a still image", a warning for
+    the chair: SKR, a still image is not presence), or moved again. Never a suspend."""
+
+    pid: str
+    still: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": "still_image_changed", "pid": self.pid, "still": self.still}
+
+
+Event = QualityChanged | SuspendRequired | Restorable | VisibilityChanged | StillImageChanged
 
 
 class _Timed(Protocol):
@@ -175,6 +185,7 @@ class _Reading:
     scores: list[float] = field(default_factory=list)
     figures: dict[str, Figure] = field(default_factory=dict)
     blind: bool = False  # some signal was in its grace period and not evaluated
+    hard_in_grace: list[_Finding] = field(default_factory=list)  # bar a way back, fail nothing
 
 
 @dataclass
@@ -189,6 +200,7 @@ class _Member:
     link: _Series[LinkSample] = field(init=False)
     faces: _Series[FaceSample] = field(init=False)
     face_since: float | None = None
+    positions: _Series[FaceSample] = field(init=False)  # the liveness window's detections
     downlinks: dict[tuple[str, str], _Series[DownlinkSample]] = field(default_factory=dict)
     downlink_since: dict[tuple[str, str], float] = field(default_factory=dict)
     votes: dict[str, deque[_Finding | None]] = field(default_factory=dict)
@@ -198,6 +210,10 @@ class _Member:
     good_since: float | None = None
     suspended: bool = False
     visible: bool | None = None
+    still: bool = False
+    connected_once: bool = False  # the transport has reached "connected" at least once
+    in_grace_latest: dict[str, AudioSample | VideoSample] = field(default_factory=dict)
+    critical_since: dict[str, float] = field(default_factory=dict)  # vote key -> held since
     score: int = 100
     figures: dict[str, Figure] = field(default_factory=dict)
 
@@ -212,6 +228,7 @@ class _Member:
         if kind in ("video", "link"):
             self.video = _Series(span)
             self.faces = _Series(self.rules.face_window_s)
+            self.positions = _Series(self.rules.still_window_s)
             self.face_since = None
         if kind == "link":
             self.link = _Series(span)
@@ -219,8 +236,23 @@ class _Member:
             self.downlink_since.clear()
         prefix = "" if kind == "link" else kind + "."
         self.votes = {k: v for k, v in self.votes.items() if not k.startswith(prefix)}
+        self.critical_since = {
+            k: v for k, v in self.critical_since.items() if not k.startswith(prefix)
+        }
+        for name in ("audio", "video") if kind == "link" else (kind,):
+            self.in_grace_latest.pop(name, None)
+
+    def first_connecting(self, now: float) -> bool:
+        """Still making its first connection (new or connecting), for at most
+        `connect_grace_s`: not yet judged."""
+        if self.connected_once or now - self.started["link"] >= self.rules.connect_grace_s:
+            return False
+        last = self.link.latest
+        return last is None or last.state in ("new", "connecting")
 
     def in_grace(self, kind: str, now: float, since: float = float("-inf")) -> bool:
+        if self.first_connecting(now):
+            return True
         start = max(self.started[kind], self.started["link"], since)
         return now - start < self.rules.grace_s
 
@@ -231,6 +263,8 @@ class EqualTermsMonitor:
     def __init__(self, rules: QualityRules) -> None:
         self.rules = rules
         self._members: dict[str, _Member] = {}
+        self._last_tick: float | None = None
+        self._stalls: deque[tuple[float, float]] = deque()  # (from, until) the server stalled
 
     # ---- facts in ----
 
@@ -253,6 +287,15 @@ class EqualTermsMonitor:
                 del member.downlinks[key], member.downlink_since[key]
             member.votes = {k: v for k, v in member.votes.items() if not k.endswith("@" + pid)}
 
+    def hold_failed(self, pid: str, code: str) -> None:
+        """The meeting's log holds `pid`'s link as failed although this monitor did not fail
+        it (e.g. from before a restart): it stays failed here until it has been good for the
+        hysteresis time, and then `Restorable` says so, as for a failure found here."""
+        m = self._members.get(pid)
+        if m is None or m.suspended:
+            return
+        m.level, m.fault, m.suspended, m.good_since = Level.FAILED, Evidence(code), True, None
+
     def track_started(self, pid: str, kind: Kind, now: float) -> None:
         """A track started or was unmuted ('audio'/'video'), or ICE restarted ('link')."""
         member = self._members.get(pid)
@@ -272,15 +315,23 @@ class EqualTermsMonitor:
             return
         match sample:
             case AudioSample():
-                if not member.in_grace("audio", sample.at):
+                if member.in_grace("audio", sample.at):
+                    member.in_grace_latest["audio"] = sample
+                else:
                     member.audio.add(sample)
             case VideoSample():
-                if not member.in_grace("video", sample.at):
+                if member.in_grace("video", sample.at):
+                    member.in_grace_latest["video"] = sample
+                else:
                     member.video.add(sample)
             case LinkSample():
+                if sample.state == "connected" and not member.connected_once:
+                    member.connected_once = True  # the grace starts over from here
+                    member.started["link"] = max(member.started["link"], sample.at)
                 member.link.add(sample)
             case FaceSample():
                 member.faces.add(sample)
+                member.positions.add(sample)
                 if member.face_since is None:
                     member.face_since = sample.at
             case DownlinkSample():
@@ -294,14 +345,33 @@ class EqualTermsMonitor:
 
     def tick(self, now: float) -> list[Event]:
         """Evaluate every rule at `now` and return what changed."""
+        self._note_stall(now)
         events: list[Event] = []
         for pid, member in self._members.items():
             reading = self._read(member, now)
             events += self._advance(pid, member, reading, now)
             events += self._look(pid, member, now)
-            member.figures = reading.figures | {"face_visible": member.visible}
+            member.figures = reading.figures | {"face_visible": member.visible,
+                                                "still_image": member.still}
             member.score = 0 if reading.hard else round(min(reading.scores, default=100.0))
         return events
+
+    def _note_stall(self, now: float) -> None:
+        """A tick that comes more than `server_stall_s` late means the server itself stalled
+        (an overloaded machine) from when the tick was due until now: it took in no packet
+        then, so that part of any gap it measures is its own, not the member's."""
+        if self._last_tick is not None:
+            due = self._last_tick + self.rules.tick_s
+            if now - due > self.rules.server_stall_s:
+                self._stalls.append((due, now))
+        self._last_tick = now
+        while self._stalls and self._stalls[0][1] < now - _STALL_MEMORY_S:
+            self._stalls.popleft()
+
+    def _own_part(self, gap: float, now: float) -> float:
+        """How much of a gap that ends `now` the server's own stalls cover."""
+        start = now - gap
+        return sum(max(0.0, until - max(since, start)) for since, until in self._stalls)
 
     def state(self, pid: str) -> dict[str, object]:
         """One participant's state, score and figures as plain JSON-ready data."""
@@ -313,6 +383,7 @@ class EqualTermsMonitor:
             "remote": m.remote,
             "state": m.level.state,
             "visible": m.visible,
+            "still_image": m.still,
             "score": m.score,
             "suspended": m.suspended,
             "figures": dict(m.figures),
@@ -326,9 +397,13 @@ class EqualTermsMonitor:
     # ---- the state machine ----
 
     def _advance(self, pid: str, m: _Member, reading: _Reading, now: float) -> list[Event]:
-        """Worse levels apply at once; a way back needs `hysteresis_s` of ok (never in grace)."""
-        voted = self._vote(m, reading.graded)
-        findings = reading.hard + sorted(voted, key=lambda f: f.level, reverse=True)
+        """Worse levels apply at once. A hard fault fails the link at once; a critical
+        degradation fails it only once held for `critical_sustained_s` (until then it is a
+        warning). The way back from failed needs `hysteresis_s` with no hard fault and
+        nothing critical (degraded is lawful: it is a warning); from degraded to ok it needs
+        `hysteresis_s` of ok, judged on every signal (so never in a grace period)."""
+        graded, critical = self._sustain(m, self._vote(m, reading.graded), now)
+        findings = reading.hard + sorted(graded, key=lambda f: f.level, reverse=True)
         level = max((f.level for f in findings), default=Level.OK)
         m.findings = tuple(f.evidence for f in findings)
         events: list[Event] = []
@@ -337,24 +412,54 @@ class EqualTermsMonitor:
             if level == Level.FAILED:
                 m.fault = findings[0].evidence
             events.append(QualityChanged(pid, level.state, m.findings))
-        elif level == Level.OK and m.level > Level.OK and not reading.blind:
-            m.good_since = now if m.good_since is None else m.good_since
-            if now - m.good_since >= self.rules.hysteresis_s:
-                m.level, m.good_since, m.fault = Level.OK, None, None
-                events.append(QualityChanged(pid, m.level.state, ()))
+        elif m.level == Level.FAILED:
+            clear = not (reading.hard or reading.hard_in_grace or critical)
+            if self._held_for_hysteresis(m, clear, now):
+                m.level, m.fault = level, None
+                events.append(QualityChanged(pid, m.level.state, m.findings))
                 if m.suspended:
                     m.suspended = False
                     events.append(Restorable(pid))
-        else:
-            m.good_since = None
+        elif m.level == Level.DEGRADED:
+            if self._held_for_hysteresis(m, level == Level.OK and not reading.blind, now):
+                m.level = Level.OK
+                events.append(QualityChanged(pid, m.level.state, ()))
         if m.level == Level.FAILED and m.fault and m.deciding and m.remote and not m.suspended:
             m.suspended = True
             events.append(SuspendRequired(pid, m.name, m.fault))
         return events
 
-    def _vote(self, m: _Member, graded: dict[str, _Finding]) -> list[_Finding]:
+    def _held_for_hysteresis(self, m: _Member, good: bool, now: float) -> bool:
+        """True once `good` has held at every tick for `hysteresis_s` (then starts over)."""
+        if not good:
+            m.good_since = None
+            return False
+        m.good_since = now if m.good_since is None else m.good_since
+        if now - m.good_since < self.rules.hysteresis_s:
+            return False
+        m.good_since = None
+        return True
+
+    def _sustain(
+        self, m: _Member, voted: dict[str, _Finding], now: float
+    ) -> tuple[list[_Finding], bool]:
+        """A critical level held by the vote fails the link only once it has held for
+        `critical_sustained_s`; until then it counts as degraded. Returns the findings and
+        whether anything is critical now."""
+        m.critical_since = {
+            k: m.critical_since.get(k, now) for k, f in voted.items() if f.level == Level.FAILED
+        }
+        findings = []
+        for key, finding in voted.items():
+            since = m.critical_since.get(key)
+            if since is not None and now - since < self.rules.critical_sustained_s:
+                finding = _Finding(Level.DEGRADED, finding.evidence)
+            findings.append(finding)
+        return findings, bool(m.critical_since)
+
+    def _vote(self, m: _Member, graded: dict[str, _Finding]) -> dict[str, _Finding]:
         """A level holds when `votes_needed` of the last `votes_of` evaluations reached it."""
-        held: list[_Finding] = []
+        held: dict[str, _Finding] = {}
         for key in dict.fromkeys([*m.votes, *graded]):
             votes = m.votes.setdefault(key, deque(maxlen=self.rules.votes_of))
             votes.append(graded.get(key))
@@ -365,22 +470,50 @@ class EqualTermsMonitor:
                 reached = [f for f in hits if f.level >= level]
                 if len(reached) >= self.rules.votes_needed:
                     exact = [f for f in reached if f.level == level]
-                    held.append(_Finding(level, (exact or reached)[-1].evidence))
+                    held[key] = _Finding(level, (exact or reached)[-1].evidence)
                     break
         return held
 
     def _look(self, pid: str, m: _Member, now: float) -> list[Event]:
-        """Face presence: not visible when >= 80 % of a full 5 s of detections are negative."""
+        """Face presence: not visible when >= 80 % of a full 5 s of detections are negative,
+        unknown when there were none; and whether the face is possibly a still image."""
+        events: list[Event] = []
         window = self.rules.face_window_s
         samples = m.faces.recent(now)
-        if m.face_since is None or now - m.face_since < window or not samples:
-            return []
-        negative = sum(not self._face_counts(s) for s in samples) / len(samples)
-        visible = negative < self.rules.face_negative_share
-        if visible == m.visible:
-            return []
-        m.visible = visible
-        return [VisibilityChanged(pid, visible)]
+        if m.face_since is not None and now - m.face_since >= window:
+            visible: bool | None = None
+            if samples:
+                negative = sum(not self._face_counts(s) for s in samples) / len(samples)
+                visible = negative < self.rules.face_negative_share
+            if visible != m.visible:
+                m.visible = visible
+                events.append(VisibilityChanged(pid, visible))
+        still = self._still(m, now)
+        if still != m.still:
+            m.still = still
+            events.append(StillImageChanged(pid, still))
+        return events
+
+    def _still(self, m: _Member, now: float) -> bool:
+        """A face seen in every detection of a full liveness window, on pictures that kept
+        coming, that moved less than `still_max_movement` of its width over the window."""
+        r = self.rules
+        if m.face_since is None or now - m.face_since < r.still_window_s:
+            return False
+        samples = m.positions.recent(now)
+        # New pictures all along: no gap over four detection intervals (a frozen picture is
+        # the freeze rule's, and a busy analysis may skip a few detections).
+        times = [now - r.still_window_s, *(s.at for s in samples), now]
+        if max(b - a for a, b in itertools.pairwise(times)) > 4 / r.face_sample_hz:
+            return False
+        positions = [s.position for s in samples if self._face_counts(s)]
+        if len(positions) < len(samples) or None in positions:
+            return False
+        xs = [p[0] for p in positions if p is not None]
+        ys = [p[1] for p in positions if p is not None]
+        width = sorted(s.width_px for s in samples)[len(samples) // 2]
+        movement = max(max(xs) - min(xs), max(ys) - min(ys)) / width
+        return movement < r.still_max_movement
 
     def _face_counts(self, s: FaceSample) -> bool:
         r = self.rules
@@ -390,27 +523,39 @@ class EqualTermsMonitor:
     # ---- the rules, one signal at a time ----
 
     def _read(self, m: _Member, now: float) -> _Reading:
+        """Every rule on every signal; a signal in its grace period is not judged (blind),
+        but its hard faults are noted: they bar the way back from a failure."""
         reading = _Reading(figures=dict.fromkeys(_FIGURES))
         for kind, check in (("link", self._link), ("audio", self._audio), ("video", self._video)):
             if m.in_grace(kind, now):
                 reading.blind = True
+                self._hard_only(m, kind, now, reading.hard_in_grace)
             else:
                 check(m, now, reading)
         for key, series in m.downlinks.items():
             if m.in_grace("link", now, since=m.downlink_since[key]):
                 reading.blind = True
+                seen = _Reading()
+                self._downlink(series, now, seen)
+                reading.hard_in_grace += seen.hard
             else:
                 self._downlink(series, now, reading)
         return reading
 
+    def _hard_only(self, m: _Member, kind: str, now: float, hard: list[_Finding]) -> None:
+        """The hard faults of a signal in its grace period, from its latest sample."""
+        if kind == "link":
+            self._link_present(m, hard)
+        elif kind == "audio":
+            audio = m.in_grace_latest.get("audio") or m.audio.latest
+            self._audio_present(m, audio, now, hard)  # type: ignore[arg-type]
+        else:
+            video = m.in_grace_latest.get("video") or m.video.latest
+            self._video_present(m, video, now, hard)  # type: ignore[arg-type]
+
     def _link(self, m: _Member, now: float, reading: _Reading) -> None:
-        last = m.link.latest
-        if last is None:
-            self._missing(m, "transport", reading)
+        if not self._link_present(m, reading.hard):
             return
-        if last.state != "connected":
-            detail = f"transport is {last.state}"
-            reading.hard.append(_fault("transport.state", last.state, "connected", 0.0, detail))
         rtt = _mean(s.rtt_s for s in m.link.recent(now))
         if rtt is None:
             return
@@ -421,56 +566,79 @@ class EqualTermsMonitor:
         delay = rtt / 2 + 2 * jitter + self.rules.terminal_delay_s
         reading.figures["rtt_ms"] = round(rtt * 1000)
         reading.figures["delay_ms"] = round(delay * 1000)
-        self._grade(reading, "link.delay", self.rules.one_way_delay_s, delay, "one-way delay (s)")
+        self._grade(reading, "link.delay", self.rules.one_way_delay_s, delay)
+
+    def _link_present(self, m: _Member, hard: list[_Finding]) -> bool:
+        """Hard faults of the transport; False when there is none to measure."""
+        last = m.link.latest
+        if last is None:
+            self._missing(m, "transport", hard)
+            return False
+        if last.state != "connected":
+            hard.append(_fault("transport.state", value=last.state))
+        return True
 
     def _audio(self, m: _Member, now: float, reading: _Reading) -> None:
         last = m.audio.latest
-        if last is None:
-            self._missing(m, "audio", reading)
+        if last is not None:
+            reading.figures["audio_level_dbov"] = last.level_dbov
+        if not self._audio_present(m, last, now, reading.hard):
             return
-        reading.figures["audio_level_dbov"] = last.level_dbov
-        if not last.live:
-            reading.hard.append(_fault("audio.live", "ended", "live", 0.0, "audio track ended"))
-            return
-        silence = last.seconds_since_last_packet + (now - last.at)
-        limit = self.rules.audio_silence_s
-        if silence >= limit:
-            detail = f"no audio packet for {silence:.2f} s"
-            reading.hard.append(_fault("audio.silence", silence, limit, limit, detail))
         loss = _loss(m.audio.ends(now))
         if loss is not None:
             reading.figures["audio_loss_pct"] = round(loss * 100, 1)
-            self._grade(reading, "audio.loss", self.rules.audio_loss, loss, "audio packet loss")
+            self._grade(reading, "audio.loss", self.rules.audio_loss, loss)
+
+    def _audio_present(
+        self, m: _Member, last: AudioSample | None, now: float, hard: list[_Finding]
+    ) -> bool:
+        """Hard faults of the sound; False when there is no live sound to grade."""
+        if last is None:
+            self._missing(m, "audio", hard)
+            return False
+        if not last.live:
+            hard.append(_fault("audio.live"))
+            return False
+        silence = last.seconds_since_last_packet + (now - last.at)
+        silence -= self._own_part(silence, now)
+        limit = self.rules.audio_silence_s
+        if silence >= limit:
+            hard.append(_fault("audio.silence", silence, limit, limit))
+        return True
 
     def _video(self, m: _Member, now: float, reading: _Reading) -> None:
-        last = m.video.latest
-        if last is None:
-            self._missing(m, "video", reading)
+        if not self._video_present(m, m.video.latest, now, reading.hard):
             return
-        if not last.live:
-            reading.hard.append(
-                _fault("video.live", "off", "live", 0.0, "camera off or video track ended")
-            )
-            return
-        gap = last.current_gap_s + (now - last.at)
-        limit = self._freeze_limit(last.mean_frame_interval_s)
-        if gap >= limit:
-            reading.hard.append(
-                _fault("video.freeze", gap, limit, limit, f"no video frame for {gap:.2f} s")
-            )
         recent = m.video.recent(now)
         fps = _mean(s.frames_per_second for s in recent)
         if fps is not None:
             reading.figures["fps"] = round(fps, 1)
-            self._grade(reading, "video.fps", self.rules.fps, fps, "video frame rate (fps)")
+            self._grade(reading, "video.fps", self.rules.fps, fps)
         heights = [s.height for s in recent if s.height is not None]
         if heights:
             reading.figures["height"] = min(heights)
-            self._grade(reading, "video.height", self.rules.height, min(heights), "decoded height")
+            self._grade(reading, "video.height", self.rules.height, min(heights))
         loss = _loss(m.video.ends(now))
         if loss is not None:
             reading.figures["video_loss_pct"] = round(loss * 100, 1)
-            self._grade(reading, "video.loss", self.rules.video_loss, loss, "video packet loss")
+            self._grade(reading, "video.loss", self.rules.video_loss, loss)
+
+    def _video_present(
+        self, m: _Member, last: VideoSample | None, now: float, hard: list[_Finding]
+    ) -> bool:
+        """Hard faults of the picture; False when there is no live picture to grade."""
+        if last is None:
+            self._missing(m, "video", hard)
+            return False
+        if not last.live:
+            hard.append(_fault("video.live"))
+            return False
+        gap = last.current_gap_s + (now - last.at)
+        gap -= self._own_part(gap, now)
+        limit = self._freeze_limit(last.mean_frame_interval_s)
+        if gap >= limit:
+            hard.append(_fault("video.freeze", gap, limit, limit))
+        return True
 
     def _downlink(self, series: _Series[DownlinkSample], now: float, reading: _Reading) -> None:
         """What the member's browser says about one stream it receives (the other half)."""
@@ -481,22 +649,19 @@ class EqualTermsMonitor:
         src, kind = last.from_participant, last.kind
         frozen = last.total_freezes_duration_s - base.total_freezes_duration_s
         if last.freeze_count > base.freeze_count and frozen >= r.freeze_sustained_s:
-            detail = f"{kind} from {src} froze for {frozen:.2f} s at this member"
-            metric = f"downlink.{kind}.freeze"
-            reading.hard.append(_fault(metric, frozen, r.freeze_sustained_s, r.window_s, detail))
+            code = f"downlink.{kind}.freeze"
+            reading.hard.append(_fault(code, frozen, r.freeze_sustained_s, r.window_s, src))
         fps = _mean(s.frames_per_second for s in recent)
         if fps is not None:
-            self._grade(reading, f"downlink.{kind}.fps", r.fps, fps, "received fps", src)
+            self._grade(reading, f"downlink.{kind}.fps", r.fps, fps, src)
         concealed = _mean(s.concealed_ratio for s in recent)
         if concealed is not None:
-            metric = f"downlink.{kind}.concealed"
-            self._grade(reading, metric, r.audio_loss, concealed, "concealed audio", src)
+            self._grade(reading, f"downlink.{kind}.concealed", r.audio_loss, concealed, src)
         rtt = _mean(s.rtt_s for s in recent)
         buffered = _mean(s.jitter_buffer_delay_s for s in recent)
         if rtt is not None and buffered is not None:
             delay = rtt / 2 + buffered + r.terminal_delay_s
-            metric = f"downlink.{kind}.delay"
-            self._grade(reading, metric, r.one_way_delay_s, delay, "receive delay (s)", src)
+            self._grade(reading, f"downlink.{kind}.delay", r.one_way_delay_s, delay, src)
 
     def _freeze_limit(self, mean_interval: float | None) -> float:
         """W3C freeze gap max(3*avg, avg+150 ms), and never shorter than the sustained time."""
@@ -506,33 +671,32 @@ class EqualTermsMonitor:
         w3c = max(r.freeze_gap_factor * mean_interval, mean_interval + r.freeze_gap_margin_s)
         return max(w3c, r.freeze_sustained_s)
 
-    def _missing(self, m: _Member, signal: str, reading: _Reading) -> None:
+    def _missing(self, m: _Member, signal: str, hard: list[_Finding]) -> None:
         """A remote member must send audio, video and a transport; in the room nothing is owed."""
         if m.remote:
-            reading.hard.append(
-                _fault(f"{signal}.missing", "missing", "present", 0.0, f"no {signal} received")
-            )
+            hard.append(_fault(f"{signal}.missing"))
 
     def _grade(
-        self,
-        reading: _Reading,
-        metric: str,
-        band: Band,
-        value: float,
-        what: str,
-        source: str = "",
+        self, reading: _Reading, code: str, band: Band, value: float, source: str = ""
     ) -> None:
         reading.scores.append(band.score(value))
         grade = band.grade(value)
         if grade:
-            threshold = band.critical if grade == 2 else band.degraded
-            window = self.rules.window_s
-            origin = f" from {source}" if source else ""
-            detail = f"{what}{origin} {value:.3g} beyond {threshold:.3g} over {window:g} s"
-            evidence = Evidence(metric, round(value, 4), threshold, window, detail)
-            key = f"{metric}@{source}" if source else metric
-            reading.graded[key] = _Finding(Level(grade), evidence)
+            params: dict[str, Param] = {
+                "value": _finite(value),
+                "threshold": band.critical if grade == 2 else band.degraded,
+                "window_s": self.rules.window_s,
+                "level": "critical" if grade == 2 else "degraded",
+            }
+            if source:
+                params["from"] = source
+            key = f"{code}@{source}" if source else code
+            reading.graded[key] = _Finding(Level(grade), Evidence(code, params))
 
+
+# Stalls are remembered this long: a gap that began before an older one and still goes on
+# is long past every limit anyway.
+_STALL_MEMORY_S = 60.0
 
 _FIGURES = (
     "fps",
@@ -546,11 +710,28 @@ _FIGURES = (
 
 
 def _fault(
-    metric: str, value: float | str, threshold: float | str, window_s: float, detail: str
+    code: str,
+    value: float | str | None = None,
+    threshold: float | None = None,
+    window_s: float | None = None,
+    source: str = "",
 ) -> _Finding:
-    if isinstance(value, float):
-        value = round(value, 4)
-    return _Finding(Level.FAILED, Evidence(metric, value, threshold, window_s, detail))
+    """A hard fault: the member is not present (no level: it fails at once)."""
+    params: dict[str, Param] = {}
+    if value is not None:
+        params["value"] = _finite(value) if isinstance(value, float) else value
+    if threshold is not None:
+        params["threshold"] = threshold
+    if window_s is not None:
+        params["window_s"] = window_s
+    if source:
+        params["from"] = source
+    return _Finding(Level.FAILED, Evidence(code, params))
+
+
+def _finite(value: float) -> float | None:
+    """Rounded for display; a non-finite number (never JSON) becomes None."""
+    return round(value, 4) if math.isfinite(value) else None
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

@@ -60,6 +60,17 @@ class QualityRules:
     # Timing
     tick_s: float = 0.25  # MEDIA.md: evaluate on a short tick (250 ms)
     grace_s: float = 2.0  # MEDIA.md: ignore the first 2 s after a track start, unmute, ICE restart
+    # A tick more than 0.25 s late means the server itself stalled (an overloaded machine)
+    # from when it was due until it came: it took in no packet then, so that part of a gap
+    # it measures is not held against the member (issue 8: "overload must never suspend");
+    # a fault that goes on through a stall is found that much later, one that starts after
+    # it on time. 0.25 s = one tick: an asyncio loop on a busy 2-core machine is routinely a
+    # few tens of ms late (measured).
+    server_stall_s: float = 0.25
+    # A new participant's first connection (ICE + DTLS) is not judged for up to 10 s, and the
+    # grace then starts over when it connects: measured here, a loaded 2-core machine took
+    # 2-4 s to connect a fresh peer; browsers keep trying far longer (ICE, RFC 8445).
+    connect_grace_s: float = 10.0
     hysteresis_s: float = 5.0  # MEDIA.md: leave a fault only after >= 5 s better than degraded
 
     # Hard faults: the member is not present; suspend at the first tick the rule holds
@@ -69,11 +80,32 @@ class QualityRules:
     freeze_average_frames: int = 30  # W3C webrtc-stats: avg over the last 30 frames (media layer)
     freeze_sustained_s: float = 1.0  # MEDIA.md: a freeze is a fault when sustained >= 1.0 s
 
+    # A receiver is not blamed for a sender's trouble, which is judged at its source: of the
+    # freezes a member's browser reports about a stream, as many seconds as the server saw
+    # that stream in trouble around them (plus this gap) are the sender's; and the stream's
+    # frame rate, concealment and delay there are not graded while its sender is in trouble
+    # or judged degraded or failed on that kind. A gap is trouble from 0.3 s: a browser counts
+    # a freeze from max(3 x frame interval, interval + 150 ms) (W3C webrtc-stats), 190-250 ms
+    # at 10-25 fps, so every freeze a sender causes began as a gap > 0.3 s at the server.
+    uplink_trouble_gap_s: float = 0.3
+    # The sender's trouble is looked for this far before a report: a browser counts a freeze
+    # when the picture moves again (webrtc-stats) and reports once a second (web/meeting.js),
+    # so a report lands up to ~1 s + transport after the trouble ends; 2.5 s covers that.
+    uplink_trouble_hold_s: float = 2.5
+
     # Degradation: each tick evaluates the last `window_s`; a level holds when at least
     # `votes_needed` of the last `votes_of` evaluations reached it (MEDIA.md: 3 of 4 in 2 s)
     window_s: float = 2.0  # MEDIA.md
     votes_needed: int = 3  # MEDIA.md
     votes_of: int = 4  # MEDIA.md
+    # A critical level fails the link only once it has held for 10 s; until then it is a
+    # warning. A hard fault (above) still fails it at once. Sources: ITU-T G.826 (and G.821)
+    # count a path unavailable only from 10 consecutive severely errored seconds, shorter
+    # bursts are errors, not an outage; Microsoft's call-quality classifier judges a stream's
+    # concealment ratio (> 0.07: poor) only over >= 500 packets, 10 s of Opus. Measured here:
+    # a CPU hiccup on a busy machine concealed 11.8 % of the sound for 2 s, and Chromium's
+    # encoder sent 6-9 fps for the first seconds after a camera came back.
+    critical_sustained_s: float = 10.0
     fps: Band = Band(20, 12, ideal=30)  # EN 301 549 6.5: 12 fps shall, 20 fps should
     height: Band = Band(240, 144, ideal=720)  # EN 301 549: QCIF (144) shall, QVGA/CIF (240) should
     audio_loss: Band = Band(0.025, 0.075, ideal=0)  # LiveKit connectionquality loss weights
@@ -87,6 +119,14 @@ class QualityRules:
     face_min_width_px: int = 40  # ... and width >= 40 px at native resolution (identification)
     face_window_s: float = 5.0  # MEDIA.md: raise after >= 5 s ...
     face_negative_share: float = 0.8  # ... with >= 80 % of samples negative (members read papers)
+
+    # Liveness: a face that does not move at all is "possibly a still image" to the chair (a
+    # warning, never a suspension). SKR's guidance: a still image is not presence.
+    still_window_s: float = 30.0  # judged over 30 s: people sitting still still move that long
+    # Still when the face moved less than this share of its width over the whole window. A
+    # photo with camera noise moves < 0.2 %; people sitting still (head sway SD 0.25-1 deg,
+    # quiet sitting) move 2-20 % (docs/benchmarks.md, section Liveness; bench/liveness.py).
+    still_max_movement: float = 0.006
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class VideoSample:
     frames_per_second: float  # while frames flow; freeze-length gaps are left to the freeze rule
     current_gap_s: float  # time since the last frame arrived, at `at`
     mean_frame_interval_s: float | None  # over the last 30 frames; None before two frames
-    height: int | None  # decoded height in pixels; None before the first decoded frame
+    height: int | None  # picture height from the latest keyframe header; None before one
     packets_expected: int
     packets_lost: int
     jitter_s: float
@@ -51,12 +51,15 @@ class LinkSample:
 
 @dataclass(frozen=True)
 class FaceSample:
-    """One face-detector result on the member's video (~2 Hz)."""
+    """One face-detector result on a new picture of the member's video (~2 Hz)."""
 
     at: float
     present: bool
     confidence: float
     width_px: int  # at the native resolution of the video
+    # Where the face is, to a fraction of a pixel (native px; the liveness rule reads how far
+    # it moves). None when no face was found or the analysis cannot say.
+    position: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

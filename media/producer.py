@@ -6,16 +6,23 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable
 
 from aiortc import RTCRtpTransceiver
-from aiortc.clock import current_ntp_time
 from aiortc.codecs import HEADER_EXTENSIONS, is_rtx
-from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket, unwrap_rtx
 
-from .aiortc_tap import receiver_codecs, receiver_rtx_ssrcs, request_keyframe, tap_receiver
+from compliance.profile import QualityRules
+
+from .aiortc_tap import (
+    ntp_now,
+    receiver_codecs,
+    receiver_rtx_ssrcs,
+    request_keyframe,
+    tap_receiver,
+)
+from .analyser import Analyser
+from .analysis_worker import AnalysisWorker
 from .consumer import Consumer
 from .keyframes import keyframe_detector
 from .relay_meter import RelayMeter
@@ -25,9 +32,6 @@ logger = logging.getLogger(__name__)
 # Coalesce keyframe requests to the publisher: at most one PLI per 300 ms (MEDIA.md),
 # so a burst of joining subscribers costs one keyframe, and each waits < 1 s for it.
 PLI_INTERVAL_S = 0.3
-
-PacketObserver = Callable[[RtpPacket, float], None]
-FrameObserver = Callable[[object, float], None]
 
 
 def _forwarding_extensions(kind: str) -> HeaderExtensionsMap:
@@ -40,41 +44,38 @@ def _forwarding_extensions(kind: str) -> HeaderExtensionsMap:
 class Producer:
     """A published audio or video track: forwards each RTP packet to every consumer.
 
-    The packet path never waits on analysis. For video with ``analyse`` set,
-    aiortc's own receive pipeline decodes the stream once (in its decoder thread)
-    and each decoded frame is handed to the frame observers.
+    Its :class:`Analyser` measures each packet after it is forwarded; pictures are looked
+    at in the analysis worker process (``worker``; None: measure RTP only). aiortc's own
+    receive pipeline (jitter buffer, decoder thread) never runs: the tap stops every packet.
     """
 
     def __init__(
-        self, peer_id: str, transceiver: RTCRtpTransceiver, meter: RelayMeter, analyse: bool
+        self, peer_id: str, transceiver: RTCRtpTransceiver, meter: RelayMeter,
+        rules: QualityRules, worker: AnalysisWorker | None = None,
     ) -> None:
         self.peer_id = peer_id
         self.kind: str = transceiver.kind
         self.id = f"{peer_id}:{self.kind}"
         self.transceiver = transceiver
         self.consumers: set[Consumer] = set()
-        self.packet_observers: list[PacketObserver] = []
-        self.frame_observers: list[FrameObserver] = []
+        self.analyser = Analyser(self.kind, rules, worker, self.request_keyframe)
         self.ssrc: int | None = None
         self.payload_type: int | None = None  # of the media now arriving (after RTX)
         self.codec_name: str | None = None  # "VP8", "H264", "OPUS", ...
         self.closed = False
         self._receiver = transceiver.receiver
         self._meter = meter
-        self._analyse = analyse and self.kind == "video"
         self._extensions = _forwarding_extensions(self.kind)
         self._codecs: dict[int, object] | None = None
         self._keyframe_tests: dict[int, object] = {}  # payload type -> keyframe test
         self._last_pli = -math.inf
         self._pli_timer: asyncio.TimerHandle | None = None
-        self._drain_task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()  # kept so they are not collected
         tap_receiver(self._receiver, self._on_rtp)
-        if self._analyse:
-            self._drain_task = asyncio.ensure_future(self._drain_decoded_frames())
 
     async def _on_rtp(self, packet: RtpPacket, arrival_time_ms: int) -> bool:
-        """Forward one packet; return whether aiortc should go on to decode it."""
+        """Forward one packet, then let the analyser measure it. Returns False: aiortc's
+        receive pipeline never sees the packet (the analysis worker decodes instead)."""
         started = time.perf_counter_ns()
         if self.closed:
             return False
@@ -91,13 +92,10 @@ class Producer:
             packet = unwrap_rtx(packet, payload_type=apt, ssrc=media_ssrc)
             codec = self._codecs[apt]
         if not packet.payload:  # padding for bandwidth probing: nothing to forward
-            return self._analyse
+            return False
         self.ssrc = packet.ssrc
         if packet.payload_type != self.payload_type:
             self._codec_changed(packet.payload_type, codec)
-        now = time.monotonic()
-        for observe in self.packet_observers:
-            observe(packet, now)
         if self.consumers:
             detect = self._keyframe_tests.get(packet.payload_type, False)
             if detect is False:  # once per payload type, not once per packet
@@ -106,17 +104,19 @@ class Producer:
             keyframe = bool(detect and detect(packet.payload))  # type: ignore[operator]
             packet.extensions.mid = None  # each subscriber's MID differs; SSRCs are signalled
             data = packet.serialize(self._extensions)
-            ntp_time = current_ntp_time()
-            consumers = list(self.consumers)
-            for consumer in consumers:
-                await consumer.forward(
-                    data, packet.sequence_number, packet.timestamp, keyframe, ntp_time,
-                    len(packet.payload),
-                )
-            self._meter.record(time.perf_counter_ns() - started, len(consumers))
+            ntp_time = ntp_now()
+            seq, ts, size = packet.sequence_number, packet.timestamp, len(packet.payload)
+            for consumer in self.consumers:  # synchronous: the set cannot change meanwhile
+                try:
+                    consumer.forward(data, seq, ts, keyframe, ntp_time, size)
+                except Exception:  # one subscriber's trouble must not stop the publisher's
+                    logger.exception("forwarding %s to %s failed", self.id,
+                                     consumer.subscriber_id)
+            self._meter.record(time.perf_counter_ns() - started, len(self.consumers))
         else:
             self._meter.record(0, 0)
-        return self._analyse
+        self.analyser.on_packet(packet, codec.mimeType, time.monotonic())  # type: ignore[attr-defined]
+        return False
 
     def _codec_changed(self, payload_type: int, codec: object) -> None:
         """The publisher (re)started or switched codec: subscribers start over at a keyframe."""
@@ -142,25 +142,12 @@ class Producer:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _drain_decoded_frames(self) -> None:
-        """Take every frame aiortc decodes, so none queue up, and show it to the observers."""
-        track = self._receiver.track
-        try:
-            while True:
-                frame = await track.recv()
-                now = time.monotonic()
-                for observe in self.frame_observers:
-                    observe(frame, now)
-        except (MediaStreamError, asyncio.CancelledError):
-            pass
-
     async def close(self) -> set[str]:
         """Stop forwarding; returns the subscribers whose consumers were closed."""
         self.closed = True
         if self._pli_timer is not None:
             self._pli_timer.cancel()
-        if self._drain_task is not None:
-            self._drain_task.cancel()
+        self.analyser.close()
         subscribers = {c.subscriber_id for c in self.consumers}
         for consumer in list(self.consumers):
             await consumer.close()

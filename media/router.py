@@ -8,6 +8,9 @@ from collections.abc import Callable, Iterable
 
 from aiortc import MediaStreamTrack
 
+from compliance.profile import QualityRules
+
+from .analysis_worker import AnalysisWorker
 from .peer import Peer
 from .producer import Producer
 from .relay_meter import RelayMeter
@@ -28,12 +31,13 @@ class Router:
     (by default all of them); a peer that leaves takes its producers and their consumers
     with it; closing the router closes every peer and transport."""
 
-    def __init__(self, analyse_video: bool = True, policy: Policy = everyone,
-                 echo: bool = False) -> None:
+    def __init__(self, analysis: AnalysisWorker | None = None, policy: Policy = everyone,
+                 echo: bool = False, rules: QualityRules | None = None) -> None:
         self.peers: dict[str, Peer] = {}
         self.echo = echo  # peers also receive their own media back (the device check)
         self.meter = RelayMeter()
-        self.analyse_video = analyse_video
+        self.analysis = analysis  # where pictures are looked at; None: RTP measures only
+        self.rules = rules or QualityRules()
         self.policy = policy
         self.closed = False
         self.video_codec = VP8  # what every publisher is asked to send (media/video_codecs.py)
@@ -86,7 +90,7 @@ class Router:
             return
         if track.kind in peer.producers or peer.closed:
             return
-        producer = Producer(peer.id, transceiver, self.meter, self.analyse_video)
+        producer = Producer(peer.id, transceiver, self.meter, self.rules, self.analysis)
         peer.producers[track.kind] = producer
         for callback in self.on_producer:
             callback(producer)

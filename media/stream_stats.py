@@ -1,9 +1,9 @@
-"""Stream statistics: what one inbound track looks like from its packet arrivals.
+"""Stream statistics: what one inbound track looks like from its RTP packets alone.
 
-Fed by a producer for every RTP packet (already forwarded by then), read by the
-supervisor at each tick as the monitor's sample types. Frame rate and freezes
-come from frame completions (the RTP marker bit), loss and jitter as RFC 3550
-defines them for receiver reports.
+Fed by the producer's analyser for every RTP packet (already forwarded by then), read at
+each tick as the monitor's sample types. Nothing is decoded: frame rate and freezes come
+from frame completions (a new RTP timestamp, closed by the marker bit), the picture size
+from keyframe headers, loss and jitter as RFC 3550 defines them for receiver reports.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from collections import deque
 
 from aiortc.rtp import RtpPacket
 
+from compliance.profile import QualityRules
 from compliance.samples import AudioSample, VideoSample
 
-FRAME_HISTORY = 31  # 30 intervals, the W3C freeze definition's average
+from .keyframes import SizeReader
+
 RATE_INTERVALS = 15  # the frame rate is judged over about the last second at 15 fps
 
 
@@ -66,36 +68,63 @@ class _PacketCounters:
 
 
 class VideoStreamStats:
-    """Frame rate, frame gaps, decoded height, loss and jitter of one inbound video."""
+    """Frame rate, frame gaps, picture size, loss and jitter of one inbound video."""
 
-    def __init__(self, started_at: float, clock_rate: int = 90_000) -> None:
+    def __init__(self, started_at: float, rules: QualityRules, clock_rate: int = 90_000,
+                 size_reader: SizeReader | None = None) -> None:
         self.started_at = started_at
+        self.rules = rules
+        self.size_reader = size_reader  # reads the size from a keyframe's first payload
         self.packets = _PacketCounters(clock_rate)
-        self.frame_arrivals: deque[float] = deque(maxlen=FRAME_HISTORY)
-        self.height: int | None = None
+        # The W3C freeze definition averages the last 30 frame intervals: 31 arrivals.
+        self.frame_arrivals: deque[float] = deque(maxlen=rules.freeze_average_frames + 1)
+        # Each recent frame's capture time in seconds (its RTP timestamp, unwrapped).
+        self.frame_media_times: deque[float] = deque(maxlen=RATE_INTERVALS + 1)
+        self.clock_rate = clock_rate
+        self.frames = 0
         self.width: int | None = None
+        self.height: int | None = None
         self.live = True
+        self._timestamp: int | None = None  # of the newest frame begun
+        self._media_time = 0.0  # its timestamp in seconds, unwrapped
+        self._open = False  # that frame's marker bit has not arrived yet
 
     def on_packet(self, packet: RtpPacket, now: float) -> None:
         self.packets.add(packet, now)
-        if packet.marker:  # the last packet of a frame
-            self.frame_arrivals.append(now)
+        timestamp = packet.timestamp
+        if self._timestamp is None or 0 < (timestamp - self._timestamp) & 0xFFFFFFFF < 1 << 31:
+            if self._open:  # the previous frame's marker packet was lost: it ended anyway
+                self._frame_done(now)
+            if self._timestamp is not None:
+                self._media_time += ((timestamp - self._timestamp) & 0xFFFFFFFF) / self.clock_rate
+            self._timestamp, self._open = timestamp, True
+        if packet.marker and self._open and timestamp == self._timestamp:
+            self._frame_done(now)  # the last packet of the frame
+            self._open = False
+        if self.size_reader is not None:
+            size = self.size_reader(packet.payload)
+            if size is not None:
+                self.width, self.height = size
 
-    def on_frame(self, frame: object, now: float) -> None:
-        self.width = getattr(frame, "width", None)
-        self.height = getattr(frame, "height", None)
+    def _frame_done(self, now: float) -> None:
+        self.frames += 1
+        self.frame_arrivals.append(now)
+        self.frame_media_times.append(self._media_time)
 
     def frame_rate(self) -> float:
-        """Frames per second while frames flow: the mean of the recent frame intervals,
-        leaving out any interval long enough to be a freeze (W3C: longer than
-        max(3 x median, median + 150 ms)), which the freeze rule judges instead. So a
-        short gap is not counted twice, and a steady low rate still shows as low."""
-        arrivals = list(self.frame_arrivals)[-(RATE_INTERVALS + 1):]
-        intervals = [b - a for a, b in itertools.pairwise(arrivals)]
+        """Frames per second of the picture that arrives: the mean interval between the
+        capture times (RTP timestamps) of the recent frames that arrived, so frames lost on
+        the way count as missing and a burst after a stall counts as what it is. An interval
+        long enough to be a freeze (the profile's W3C limit, max(3 x median, median +
+        150 ms)) is left out: the freeze rule judges it, and a steady low rate still shows
+        as low."""
+        times = self.frame_media_times
+        intervals = [b - a for a, b in itertools.pairwise(times)]
         if not intervals:
             return 0.0
         median = sorted(intervals)[len(intervals) // 2]
-        limit = max(3 * median, median + 0.150)
+        limit = max(self.rules.freeze_gap_factor * median,
+                    median + self.rules.freeze_gap_margin_s)
         kept = [i for i in intervals if i <= limit]
         mean = sum(kept) / len(kept)
         return 1.0 / mean if mean > 0 else 0.0

@@ -69,6 +69,7 @@ from .schemas import (
     check,
     read_json,
 )
+from .views import suspension_view
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
@@ -611,7 +612,7 @@ class SecretaryApi:
             "phase": state.phase,
             "suspension": None if suspension is None else {
                 "reason": suspension.reason, "person_id": suspension.participant,
-                "at": suspension.at},
+                "at": suspension.at} | (suspension_view(state) or {}),
             "quorum": {"members": q.members, "present": q.present, "required": q.required,
                        "quorate": q.quorate, "counted": list(q.counted)},
             "decision_block": None if block is None else {

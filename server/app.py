@@ -16,8 +16,9 @@ import psutil
 from aiohttp import web
 
 from compliance.profile import Profile, default_profile
+from compliance.supervision import after_restart
 from media.aiortc_tap import check_version
-from media.face_watch import FaceWatch
+from media.analysis_worker import AnalysisWorker
 from media.ice import use_addresses
 from media.router import Router
 
@@ -26,7 +27,7 @@ from .config import Config
 from .demo import DEMO_MEETING, ensure_demo
 from .eventlog import EventLog
 from .invitations import InvitationRefused, Invitations
-from .keys import CONFIG, FACE_WATCH, ROOMS, SERVICE, SUPERVISORS
+from .keys import ANALYSIS, CONFIG, ROOMS, SERVICE, SUPERVISORS
 from .meetings import MeetingService, load_secret
 from .procedure import follow_up as procedure_follow_up
 from .rooms import Room, Rooms
@@ -130,35 +131,25 @@ async def server_stats(request: web.Request) -> web.Response:
 
 def _watch_room(app: web.Application, room: Room) -> None:
     """Every room gets a supervisor (the equal-terms monitor) and publishes its state."""
-    supervisor = Supervisor(room, app[SERVICE].profile.quality, app[FACE_WATCH])
+    supervisor = Supervisor(room, app[SERVICE].profile.quality, app[ANALYSIS])
     app[SUPERVISORS][room.id] = supervisor
     room.on_change.append(lambda: publish_state(room))
     supervisor.start()
 
 
 async def _interrupted_links(service: MeetingService) -> None:
-    """After a restart no remote member was seen or heard while the server was down: their
-    links count as failed, and an open meeting is suspended, until they are back (KL 6:24)."""
+    """The restart rule (compliance/supervision.py `after_restart`), for every meeting."""
     for meeting_id, state in list(service.meetings.items()):
-        remote = [pid for pid, p in state.present.items()
-                  if p.where == "remote" and not p.link_failed]
-        evidence = {"metric": "server.restart", "value": "restarted", "threshold": "running",
-                    "window_s": 0, "detail": "the server restarted; remote links were down"}
-        for pid in remote:
-            await service.run(meeting_id, lambda s, at, p=pid, e=evidence: s.report_link_failed(
-                p, at, e))
-        if remote and state.phase == "open":
-            await service.run(meeting_id, lambda s, at, e=evidence: s.suspend(
-                "Servern startades om; distansdeltagarnas förbindelser bröts / "
-                "the server restarted and remote links were down", at, evidence=e))
+        for command in after_restart(state):
+            await service.run_fail_closed(meeting_id, command)
 
 
 async def _start(app: web.Application) -> None:
     config = app[CONFIG]
     await _interrupted_links(app[SERVICE])
-    face_watch = app[FACE_WATCH]
-    if face_watch is not None:
-        await face_watch.start()
+    analysis = app[ANALYSIS]
+    if analysis is not None:
+        await analysis.start()
     if config.demo:
         await ensure_demo(app[SERVICE])
     if config.guest_meeting:
@@ -169,19 +160,20 @@ async def _stop(app: web.Application) -> None:
     await app[ROOMS].close_all()
     for supervisor in app[SUPERVISORS].values():
         await supervisor.stop()
-    face_watch = app[FACE_WATCH]
-    if face_watch is not None:
-        await face_watch.close()
-    app[SERVICE].log.close()
+    analysis = app[ANALYSIS]
+    if analysis is not None:
+        await analysis.close()
+    await app[SERVICE].close()
 
 
 def create_app(
-    config: Config, router_factory: Callable[[], Router] | None = None,
+    config: Config, router_factory: Callable[..., Router] | None = None,
     profile: Profile | None = None,
 ) -> web.Application:
     """Build the application for ``config``; it owns every room it opens.
 
-    ``router_factory`` makes each meeting's media router (benchmarks swap in a baseline).
+    ``router_factory(analysis=..., rules=...)`` makes each meeting's media router
+    (default: `Router`; benchmarks swap in a baseline).
     ``profile`` is the rules and thresholds in force: today's (`default_profile()`) unless
     a test passes another explicitly.
     """
@@ -194,27 +186,24 @@ def create_app(
         Invitations(load_secret(config.database.parent / "secret.key")),
         profile,
     )
-    if router_factory is None:
-        def router_factory() -> Router:
-            return Router(analyse_video=config.analyse_video)
+    # The one analysis worker process (decoding and face detection) for every room.
+    analysis = AnalysisWorker(profile.quality) if config.analyse_video else None
+    make_router = router_factory or Router
 
     app = web.Application(client_max_size=1024 * 1024)
     app[CONFIG] = config
     app[SERVICE] = service
     app[SUPERVISORS] = {}
-    app[FACE_WATCH] = FaceWatch(
-        rate_hz=profile.quality.face_sample_hz,
-        min_confidence=profile.quality.face_min_confidence,
-        min_width_px=profile.quality.face_min_width_px,
-    ) if config.analyse_video else None
+    app[ANALYSIS] = analysis
     check_urls(config.ice_urls, config.turn_secret)
 
     def browser_ice_servers(user: str) -> list[dict[str, Any]]:
         return ice_servers(config.ice_urls, config.turn_secret, user, config.turn_ttl_s,
                            time.time())
 
-    app[ROOMS] = rooms = Rooms(router_factory, service, browser_ice_servers,
-                                 max_checks=config.max_checks)
+    app[ROOMS] = rooms = Rooms(
+        lambda: make_router(analysis=analysis, rules=profile.quality), service,
+        browser_ice_servers, max_checks=config.max_checks)
     service.listeners.append(procedure_follow_up(service))
     rooms.on_open.append(lambda room: _watch_room(app, room))
 

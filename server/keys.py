@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from media.face_watch import FaceWatch
+    from media.analysis_worker import AnalysisWorker
 
     from .config import Config
     from .meetings import MeetingService
@@ -18,5 +18,5 @@ CONFIG: web.AppKey[Config] = web.AppKey("config")
 ROOMS: web.AppKey[Rooms] = web.AppKey("rooms")
 SERVICE: web.AppKey[MeetingService] = web.AppKey("service")
 SUPERVISORS: web.AppKey[dict[str, Supervisor]] = web.AppKey("supervisors")
-FACE_WATCH: web.AppKey[FaceWatch | None] = web.AppKey("face_watch")
+ANALYSIS: web.AppKey[AnalysisWorker | None] = web.AppKey("analysis")
 ADMIN_KEY: web.AppKey[str] = web.AppKey("admin_key")  # the secretariat's key (server.auth)

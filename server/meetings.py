@@ -8,8 +8,11 @@ of that committee; a meeting's events are stored under the meeting's id.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -27,8 +30,10 @@ logger = logging.getLogger(__name__)
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")  # the municipality's clock, for deadlines and minutes
 INVITATION_MAX_AGE_S = 30 * 24 * 3600
+RETRY_UNWRITTEN_S = 0.5  # how often a protective event the log refused is written again
 
 Listener = Callable[[str, Event], Awaitable[None]]
+LogListener = Callable[[str], Awaitable[None]]  # a meeting's unwritten events changed
 Command = Callable[[MeetingState, str], Event]
 
 
@@ -57,6 +62,9 @@ class MeetingService:
         self.meetings: dict[str, MeetingState] = {}
         self._committee_of: dict[str, str] = {}
         self.listeners: list[Listener] = []
+        self.log_listeners: list[LogListener] = []
+        self._unwritten: list[tuple[str, Event]] = []  # applied, not yet in the log, in order
+        self._retry: asyncio.Task[None] | None = None
         for stored in log.all_events():
             self._apply(stored.meeting_id, stored.event)
 
@@ -103,6 +111,31 @@ class MeetingService:
         await self._append(meeting_id, event)
         return event
 
+    async def run_fail_closed(self, meeting_id: str, command: Command) -> Event:
+        """For an event that protects the meeting (a failed link, a suspension): the state
+        takes it at once, so decisions are blocked whether or not the log can write it
+        now; a write that fails is retried until it lands, and the dashboards are told."""
+        state = self._require_meeting(meeting_id)
+        event = command(state, now_local())
+        self._apply(meeting_id, event)
+        self._unwritten.append((meeting_id, event))
+        if not await self._write_unwritten():
+            self._start_retrying()
+        await self._tell(meeting_id, event)
+        return event
+
+    def unwritten(self, meeting_id: str) -> list[Event]:
+        """Events the meeting's state holds that the log has not yet stored."""
+        return [event for stream, event in self._unwritten if stream == meeting_id]
+
+    async def close(self) -> None:
+        """Stop retrying (one last try) and close the log."""
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        await self._write_unwritten()
+        self.log.close()
+
     async def run_committee(self, committee_id: str, command: Command) -> Event:
         """The same for roster commands, on the committee's own stream."""
         state = self.committees.get(committee_id)
@@ -141,8 +174,17 @@ class MeetingService:
         return self.invitations.issue(state.invitations[invitation_id], meeting_id, invitation_id)
 
     async def _append(self, stream_id: str, event: Event) -> None:
+        if self._unwritten and not await self._write_unwritten():
+            raise RuleViolation(
+                "log_unavailable",
+                "Sammanträdets logg kan inte skrivas just nu; försök igen om en stund.",
+                "The meeting's log cannot be written just now; try again shortly.",
+            )
         self.log.append(stream_id, event)
         self._apply(stream_id, event)
+        await self._tell(stream_id, event)
+
+    async def _tell(self, stream_id: str, event: Event) -> None:
         affected = [stream_id] if stream_id in self.meetings else [
             m for m, c in self._committee_of.items() if c == stream_id]
         for meeting_id in affected:
@@ -151,6 +193,43 @@ class MeetingService:
                     await listener(meeting_id, event)
                 except Exception:
                     logger.exception("meeting listener failed on %s", event.type)
+
+    async def _write_unwritten(self) -> bool:
+        """Write the applied events the log has not stored, in order; True when none is
+        left. An event whose content the log refuses is stored without its `params`
+        (the finding's numbers), so that the fact itself always lands."""
+        changed: set[str] = set()
+        try:
+            while self._unwritten:
+                stream_id, event = self._unwritten[0]
+                try:
+                    self.log.append(stream_id, event)
+                except (sqlite3.IntegrityError, ValueError, TypeError):
+                    if not getattr(event, "params", None):
+                        raise
+                    logger.exception("the log refused %s; storing it without params",
+                                     event.type)
+                    self.log.append(stream_id, dataclasses.replace(event, params={}))  # type: ignore[type-var]
+                self._unwritten.pop(0)
+                changed.add(stream_id)
+        except Exception:
+            logger.exception("the log could not store %s; retrying", self._unwritten[0][1].type)
+            changed.add(self._unwritten[0][0])
+        for meeting_id in changed:
+            for listener in list(self.log_listeners):
+                try:
+                    await listener(meeting_id)
+                except Exception:
+                    logger.exception("log listener failed")
+        return not self._unwritten
+
+    def _start_retrying(self) -> None:
+        if self._retry is None or self._retry.done():
+            self._retry = asyncio.ensure_future(self._retry_until_written())
+
+    async def _retry_until_written(self) -> None:
+        while not await self._write_unwritten():
+            await asyncio.sleep(RETRY_UNWRITTEN_S)
 
     def _apply(self, stream_id: str, event: Event) -> None:
         if isinstance(event, CommitteeCreated):

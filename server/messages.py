@@ -30,6 +30,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Använd din personliga inbjudningslänk för att ansluta.",
         "Use your personal invitation link to join.",
     ),
+    "log-write-failed": (
+        "Sammanträdets logg kan inte skrivas. Inga beslut får fattas; servern försöker "
+        "igen tills det lyckas. Kontakta teknisk support.",
+        "The meeting's log cannot be written. No decision may be taken; the server keeps "
+        "trying until it succeeds. Contact technical support.",
+    ),
     "not-admitted": (
         "Du väntar i lobbyn; ordföranden har inte släppt in dig ännu.",
         "You are waiting in the lobby; the chair has not let you in yet.",

@@ -35,6 +35,7 @@ from media.peer import Peer
 from media.router import Router
 
 from .meetings import MeetingService
+from .messages import error
 from .turn import IceServersFor
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Room:
         self.ice_servers = ice_servers
         self.participants: dict[str, Participant] = {}
         self.closed = False
+        self.log_alerted = False  # the dashboards were told the log cannot write
         self.on_change: list[Callable[[], Awaitable[None]]] = []
         router.policy = self.may_receive
 
@@ -235,6 +237,16 @@ class Room:
             await self.router.update_subscriptions()
         await self._changed()
 
+    async def on_log(self) -> None:
+        """The log stored, or failed to store, events this room's state already holds:
+        the dashboards see it in the state, and are alerted once when writing fails."""
+        assert self.service is not None
+        unwritten = bool(self.service.unwritten(self.id))
+        if unwritten and not self.log_alerted:
+            await self.broadcast(error("log-write-failed"), dashboards_only=True)
+        self.log_alerted = unwritten
+        await self._changed()
+
     async def _disconnect(self, participant: Participant, reason: str) -> None:
         """End one connection at once: told why, out of the room, media closed."""
         await participant.send({"type": "bye", "reason": reason})
@@ -272,6 +284,7 @@ class Rooms:
         self.on_open: list[Callable[[Room], None]] = []
         if service is not None:
             service.listeners.append(self._on_event)
+            service.log_listeners.append(self._on_log)
 
     def open(self, meeting_id: str, title: str, guests: bool = False) -> Room:
         room = self._rooms.get(meeting_id)
@@ -321,6 +334,11 @@ class Rooms:
         room = self._rooms.get(meeting_id)
         if room is not None and not room.closed:
             await room.on_event(event)
+
+    async def _on_log(self, meeting_id: str) -> None:
+        room = self._rooms.get(meeting_id)
+        if room is not None and not room.closed:
+            await room.on_log()
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter([*self._rooms.values(), *self._checks.values()])

@@ -19,7 +19,7 @@ from . import procedure
 from .invitations import InvitationRefused
 from .keys import CONFIG, ROOMS, SUPERVISORS
 from .messages import error
-from .rooms import Participant, Room, Rooms, describe_violation
+from .rooms import ROOM_ROLES, Participant, Room, Rooms, describe_violation
 from .schemas import (
     Admit,
     Answer,
@@ -45,7 +45,7 @@ from .schemas import (
     validate,
 )
 from .security import origin_allowed
-from .views import meeting_view, restorable
+from .views import meeting_view
 
 logger = logging.getLogger(__name__)
 
@@ -249,7 +249,23 @@ class Session:
                 self.participant, [msgspec.structs.asdict(entry) for entry in message.inbound])
 
     async def on_leave(self, message: Leave) -> None:
-        await self.end("left")
+        """"Lämna mötet": a remote person's deliberate leave is a departure (recorded as
+        `left`: attendance and quorum change), not a failed link. Devices in the meeting
+        room (chair, secretary) only disconnect: their people are in the room."""
+        try:
+            await self.record_departure()
+        finally:
+            await self.end("left")
+
+    async def record_departure(self) -> None:
+        room, participant = self.room, self.participant
+        if room is None or participant is None or room.service is None:
+            return
+        person_id, state = participant.person_id, room.state
+        if person_id is None or state is None or participant.role in ROOM_ROLES:
+            return
+        if person_id in state.present or person_id in state.lobby:
+            await room.service.run(room.id, lambda s, at: s.leave(person_id, at, by=person_id))
 
     async def end(self, reason: str) -> None:
         """Leave the room and close the socket (left, revoked link, device check's time).
@@ -285,7 +301,8 @@ register(Stats, Session.on_stats)
 register(Leave, Session.on_leave)
 register_command(Admit, lambda s, by, at, m: s.admit(m.person_id, m.mode, by=by, at=at))
 register_command(MarkPresent, lambda s, by, at, m: s.mark_present(m.person_id, by=by, at=at))
-register_command(MarkLeft, lambda s, by, at, m: s.leave(m.person_id, at=at, reason=m.reason))
+register_command(MarkLeft, lambda s, by, at, m: s.leave(m.person_id, at=at, reason=m.reason,
+                                                        by=by))
 register_command(DecideRemote, lambda s, by, at, m: s.decide_remote(
     m.person_id, m.approved, by=by, at=at))
 register_command(ServeSubstitute, lambda s, by, at, m: s.serve_substitute(
@@ -295,8 +312,7 @@ register_command(ReleaseSubstitute, lambda s, by, at, m: s.release_substitute(
 register_command(TechnicalPause, lambda s, by, at, m: (
     s.start_technical_pause if m.on else s.end_technical_pause)(m.person_id, at=at))
 register_command(OpenMeeting, lambda s, by, at, m: s.open(by=by, at=at))
-register_command(ResumeMeeting, lambda s, by, at, m: s.resume(
-    by=by, restorable=restorable(s), at=at))
+register_command(ResumeMeeting, lambda s, by, at, m: s.resume(by=by, at=at))
 register_command(CloseMeeting, lambda s, by, at, m: s.close(by=by, at=at))
 procedure.install(register)  # the procedure's messages (server/procedure.py)
 

@@ -7,6 +7,7 @@ from typing import Any
 from compliance.events import ROLE_EN
 from compliance.meeting import COMMAND_ROLES, MeetingState
 from compliance.quorum import seat_holders
+from compliance.reasons import worded
 from compliance.substitutes import propose_substitute
 
 from .procedure import CHAIR_ROLES as PROCEDURE_ROLES
@@ -37,10 +38,39 @@ def presence_label(state: MeetingState, person_id: str) -> str:
     return "remote-deciding" if presence.mode == "deciding" else "remote-attending"
 
 
-def restorable(state: MeetingState) -> bool:
-    """The chair may resume: suspended, and no present person's link is still failed."""
-    return state.phase == "suspended" and not any(
-        p.link_failed for p in state.present.values())
+def names(state: MeetingState) -> dict[str, str]:
+    """Person id -> name, to word findings about the others."""
+    return {pid: person.name for pid, person in state.people.items()}
+
+
+def suspension_view(state: MeetingState) -> dict[str, Any] | None:
+    """Why the meeting is suspended, worded ({code, params, person_id, name, sv, en}), and
+    since when; None unless suspended."""
+    suspension = state.suspension
+    if suspension is None:
+        return None
+    pid = suspension.participant
+    name = state.people[pid].name if pid in state.people else ""
+    if suspension.code:
+        view = worded(suspension.code, suspension.params, pid, name, names(state),
+                      suspended=True)
+    else:  # a log written before codes: its free text is all there is
+        view = {"code": "", "params": {}, "person_id": pid, "name": name,
+                "sv": suspension.reason, "en": suspension.reason}
+    return view | {"at": suspension.at}
+
+
+def link_failure_view(state: MeetingState, person_id: str) -> dict[str, Any] | None:
+    """Why a present person's link counts as failed, worded; None if it works."""
+    presence = state.present.get(person_id)
+    if presence is None or not presence.link_failed:
+        return None
+    failure = presence.failure
+    name = state.people[person_id].name
+    code = failure.code if failure is not None else ""
+    params = failure.params if failure is not None else {}
+    return worded(code, params, person_id, name, names(state)) | {
+        "at": failure.at if failure is not None else None}
 
 
 def meeting_view(room: Room) -> dict[str, Any]:
@@ -62,6 +92,7 @@ def meeting_view(room: Room) -> dict[str, Any]:
             "role_en": ROLE_EN.get(person.role, ""),
             "party": person.party, "presence": presence_label(state, person_id),
             "link_failed": bool(presence and presence.link_failed),
+            "link_failure": link_failure_view(state, person_id),
             "paused": bool(presence and presence.paused),
             "jav": person_id in out,
             "participant_id": connected.get(person_id),
@@ -80,7 +111,6 @@ def meeting_view(room: Room) -> dict[str, Any]:
             if substitute is not None:
                 proposals[member_id] = substitute.person_id
     block = state.decision_block()
-    suspension = state.suspension
     return {
         "type": "meeting-state",
         "meeting": {"id": room.id, "title": room.title,
@@ -89,12 +119,9 @@ def meeting_view(room: Room) -> dict[str, Any]:
                     "place": state.meeting.place if state.meeting else None,
                     "agenda": list(state.meeting.agenda) if state.meeting else []},
         "phase": state.phase,
-        "suspension": None if suspension is None else {
-            "reason": suspension.reason, "person_id": suspension.participant,
-            "name": state.people[suspension.participant].name
-            if suspension.participant in state.people else None,
-            "at": suspension.at, "evidence": suspension.evidence},
-        "restorable": restorable(state),
+        "suspension": suspension_view(state),
+        "restorable": state.may_resume(),
+        "log_unwritten": len(room.service.unwritten(room.id)) if room.service else 0,
         "quorum": {"present": q.present, "required": q.required, "members": q.members,
                    "quorate": q.quorate},
         "decision_block": None if block is None else {
@@ -112,10 +139,7 @@ def phase_view(room: Room) -> dict[str, Any]:
     state = room.state
     if state is None:
         return {"type": "meeting-phase", "phase": "open", "suspension": None}
-    suspension = state.suspension
-    return {"type": "meeting-phase", "phase": state.phase, "suspension": None if suspension is None
-            else {"reason": suspension.reason, "at": suspension.at,
-                  "person_id": suspension.participant}}
+    return {"type": "meeting-phase", "phase": state.phase, "suspension": suspension_view(state)}
 
 
 async def publish_state(room: Room) -> None:

@@ -32,6 +32,19 @@ async def next_message(person: SyntheticParticipant, predicate: Callable[[dict[s
         await asyncio.sleep(0.02)
 
 
+def suspended_by(pid: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches the dashboards' `meeting-state` that shows the meeting suspended for `pid`."""
+    return lambda m: (m["type"] == "meeting-state" and m.get("phase") == "suspended"
+                      and (m.get("suspension") or {}).get("person_id") == pid)
+
+
+def link_failed(pid: str) -> Callable[[dict[str, Any]], bool]:
+    """Matches the dashboards' `meeting-state` that shows `pid`'s link failed (the meeting
+    is suspended for it, or already was)."""
+    return lambda m: m["type"] == "meeting-state" and any(
+        p["person_id"] == pid and p["link_failed"] for p in m.get("people", []))
+
+
 def quality_of(message: dict[str, Any], person_id: str) -> dict[str, Any] | None:
     if message.get("type") != "quality":
         return None
@@ -74,16 +87,7 @@ async def start_meeting(server: Any, members: list[tuple[str, str]], **kwargs: A
     people = [await join_admitted(server, pid, mark=i + 1, mode=mode, chair=chair,
                                   decode=False, **kwargs)
               for i, (pid, mode) in enumerate(members)]
-    # Roll call: the meeting opens once every link works. On a busy machine a member's link
-    # may fail in its first seconds and be restored after the monitor's hysteresis.
-    deadline = time.monotonic() + 120
-    while True:
-        reply = await command(chair, {"type": "open-meeting"})
-        if reply["type"] == "done" or reply.get("code") != "links_failed":
-            break
-        assert time.monotonic() < deadline, reply
-        await asyncio.sleep(1.0)
-    assert reply["type"] == "done", reply
+    await open_when_links_work(chair)
     since = len(chair.messages)
     for pid, _ in members:
         ok = await next_message(
@@ -91,6 +95,18 @@ async def start_meeting(server: Any, members: list[tuple[str, str]], **kwargs: A
             timeout=15, since=since)
         assert ok, f"{pid}'s link never became ok"
     return chair, people
+
+
+async def open_when_links_work(chair: SyntheticParticipant, timeout: float = 60) -> None:
+    """Open the meeting as a chair would: once the roll call finds every link working (on a
+    loaded machine a fresh link may fail, and is restored 5 s after it works again)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = await command(chair, {"type": "open-meeting"})
+        if reply["type"] == "done":
+            return
+        assert reply.get("code") == "links_failed" and time.monotonic() < deadline, reply
+        await asyncio.sleep(1.0)
 
 
 async def close_all(*people: SyntheticParticipant) -> None:

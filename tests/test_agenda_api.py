@@ -113,8 +113,10 @@ async def test_the_profile_is_chosen_by_id_before_the_meeting_opens(api, server)
 async def test_the_suspension_names_its_person_as_the_websocket_does(api, server):
     for make in (lambda s, at: s.mark_present("ordf", by="ordf", at=at),
                  lambda s, at: s.open(by="ordf", at=at),
-                 lambda s, at: s.suspend("test", at, participant="led1")):
+                 lambda s, at: s.suspend(at, participant="led1", code="video.freeze",
+                                       params={"value": 1.4})):
         await server.service.run(DEMO_MEETING, make)
     _, summary, _ = await api.call("GET", BASE)
     assert summary["suspension"]["person_id"] == "led1"
     assert "participant" not in summary["suspension"]
+    assert summary["suspension"]["name"] == "Karin Lind" and summary["suspension"]["sv"]

@@ -545,7 +545,7 @@ async def test_state_summary_and_attendance_csv_follow_the_events(api, server):
     assert summary["lobby"] == [{"person_id": "led2", "name": "Omar Haddad"}]
 
     await run(m, lambda s, at: s.leave("led4", at))
-    await run(m, lambda s, at: s.report_link_failed("led1", at, {"video": "frozen"}))
+    await run(m, lambda s, at: s.report_link_failed("led1", at, "video.freeze"))
     status, summary, _ = await api.call("GET", f"/api/meetings/{m}")
     assert summary["quorum"]["quorate"] is False
     assert summary["decision_block"]["code"] == "link_failed"

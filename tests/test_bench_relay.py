@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,3 +45,31 @@ def test_relay_benchmark_prints_one_json_object_with_sane_figures() -> None:
     p50, p95 = result["relay_latency_ms_p50"], result["relay_latency_ms_p95"]
     assert p50 is not None and p95 is not None
     assert 0 < p50 <= p95 < 1000
+
+
+def test_without_janus_the_baseline_says_how_to_install_it(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": str(tmp_path)}  # no janus (and nothing else) on the PATH
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.relay", "--baseline", "janus", "-n", "2", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2
+    assert "apt-get install -y janus" in proc.stderr
+    assert "not installed" in json.loads(proc.stdout)["error"]
+
+
+@pytest.mark.skipif(shutil.which("janus") is None,
+                    reason="Janus is installed for the benchmark only: apt-get install -y janus")
+def test_janus_baseline_runs_the_same_participants_through_janus_videoroom() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.relay", "--baseline", "janus", "--participants", "2",
+         "--seconds", "3", "--settle", "1", "--json", "--idle-timeout", "0", "--retries", "0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["mode"] == "janus"
+    assert result["video_subscriptions"] == 2
+    assert result["received_fps_min"] > 5
+    assert result["server_cpu_cores"] > 0  # the janus process, not this one
+    assert result["forwarded_packets_per_s"] > 0
+    assert result["relay_latency_ms_p50"] is None

@@ -62,7 +62,7 @@ def test_each_decision_names_who_decided_the_quorum_and_its_place_in_the_chain(
     assert not m6.unbroken_over_item and m6.vote_id is None and m6.unbroken_over_vote is None
     assert [f["type"] for f in m6.over_item] == [
         "link_failed", "meeting_suspended", "link_restored"]
-    assert m6.over_item[0]["evidence"]["metric"] == "video.freeze"
+    assert m6.over_item[0]["code"] == "video.freeze"
     assert all(link.unbroken_over_item for link in second.remote if link.person_id != "m6")
     assert [f["type"] for f in second.suspensions] == ["meeting_suspended", "meeting_resumed"]
 

@@ -24,7 +24,7 @@ def test_an_open_quorate_meeting_may_decide() -> None:
 
 def test_refuses_while_the_meeting_is_suspended() -> None:
     m, _ = at_question()
-    m.do(MeetingState.suspend, "Karin Lind: no video frame for 1.1 s")
+    m.do(MeetingState.suspend, code="video.freeze", params={"value": 1.1})
     assert m.state.decision_block().code == "meeting_suspended"  # type: ignore[union-attr]
     m.refused("meeting_suspended", votes.start_vote, by="chair")
     m.refused("meeting_suspended", proposals.decide, by="chair")
@@ -59,11 +59,11 @@ def test_a_remote_voters_link_failing_during_the_vote_voids_it() -> None:
     m, _ = at_question()
     vote = m.do(votes.start_vote, by="chair")
     m.do(votes.cast_vote, "m5", "nej", by="m5")
-    m.do(MeetingState.report_link_failed, "m6", evidence={"metric": "video.freeze"})
-    m.do(MeetingState.suspend, "m6: picture frozen", participant="m6")
+    m.do(MeetingState.report_link_failed, "m6", code="video.freeze")
+    m.do(MeetingState.suspend, participant="m6", code="video.freeze")
     # the link comes back and the chair resumes: the vote is still void
     m.do(MeetingState.report_link_restored, "m6")
-    m.do(MeetingState.resume, by="chair", restorable=True)
+    m.do(MeetingState.resume, by="chair")
     block = m.state.decision_block()
     assert block is not None and block.code == "vote_void_link_failed"
     assert "Person m6" in block.message_sv

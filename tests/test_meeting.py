@@ -205,12 +205,14 @@ def test_suspended_meeting_blocks_decisions() -> None:
     open_quorate(state)
     assert state.decision_block() is None
 
-    run(state, state.suspend("link_failed", at("18:30"), "m7", {"fps": 0.0}))
+    run(state, state.suspend(at("18:30"), participant="m7", code="video.fps",
+                             params={"value": 0.0, "threshold": 12}))
 
     block = state.decision_block()
     assert block is not None and block.code == "meeting_suspended"
     assert block.message_sv and block.message_en
-    assert state.suspension is not None and state.suspension.evidence == {"fps": 0.0}
+    assert state.suspension is not None
+    assert (state.suspension.code, state.suspension.params["value"]) == ("video.fps", 0.0)
 
 
 def test_closed_or_inquorate_meeting_blocks_decisions() -> None:
@@ -230,7 +232,8 @@ def test_failed_link_of_a_deciding_member_blocks_decisions_until_restored() -> N
     roll_call(state, "chair", "m1", "m2", "m3", "m4", "m5", "m6", "m8")  # 9 of 13 with m7
     run(state, state.open(by="chair", at=at("18:01")))
 
-    run(state, state.report_link_failed("m7", at("18:20"), {"audio_silence_s": 1.2}))
+    run(state, state.report_link_failed(
+        "m7", at("18:20"), "audio.silence", {"value": 1.2, "threshold": 1.0}))
     assert state.quorum().quorate  # still 8 of 13 without m7 ...
     assert state.decision_block().code == "link_failed"  # type: ignore[union-attr]
 
@@ -248,18 +251,23 @@ def test_technical_pause_keeps_presence_but_blocks_decisions() -> None:
     assert state.decision_block() is None
 
 
-def test_resume_only_when_restorable() -> None:
+def test_resume_only_once_every_present_link_is_restored() -> None:
     state = new_meeting()
+    approve_remote(state, "m7")
+    join_remote(state, "m7")
     open_quorate(state)
     with violation("not_suspended"):
-        state.resume(by="chair", restorable=True, at=at("18:10"))
-    run(state, state.suspend("link_failed", at("18:30"), "m7"))
-
+        state.resume(by="chair", at=at("18:10"))
+    run(state, state.report_link_failed("m7", at("18:30"), "video.live"))
+    run(state, state.suspend(at("18:30"), participant="m7", code="video.live"))
+    assert not state.may_resume()
     with violation("not_restorable"):
-        state.resume(by="chair", restorable=False, at=at("18:31"))
+        state.resume(by="chair", at=at("18:31"))
+    run(state, state.report_link_restored("m7", at("18:33")))
+    assert state.may_resume()
     with violation("not_allowed"):
-        state.resume(by="sec", restorable=True, at=at("18:31"))
-    run(state, state.resume(by="chair", restorable=True, at=at("18:35")))
+        state.resume(by="sec", at=at("18:34"))
+    run(state, state.resume(by="chair", at=at("18:35")))
 
     assert state.phase == "open" and state.suspension is None
     assert state.decision_block() is None

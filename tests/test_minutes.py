@@ -20,8 +20,7 @@ from compliance.minutes_html import render_html
 from tests.procedure_helpers import Meeting
 from tests.test_meeting import at, meeting_events
 
-FREEZE = {"metric": "video.freeze", "value": 1.4, "threshold": 1.0, "window_s": 1.0,
-          "detail": "no video frame for 1.40 s"}
+FREEZE = {"value": 1.4, "threshold": 1.0, "window_s": 1.0}
 LINK_OK = {"state": "ok", "fps": 15.0, "rtt_ms": 40}
 
 
@@ -72,14 +71,13 @@ def hand_built_meeting() -> list[ev.Event]:
     m.do(jav.declare_jav, "m2", by="m2", reason="styrelseledamot i föreningen")
     m.do(MeetingState.serve_substitute, "sM1", "m2", by="chair")
     at_clock(m, "18:25")
-    m.do(MeetingState.report_link_failed, "m6", evidence=FREEZE)
+    m.do(MeetingState.report_link_failed, "m6", code="video.freeze", params=FREEZE)
     m.seconds -= 1
-    m.do(MeetingState.suspend, "Person m6: no video frame for 1.40 s", participant="m6",
-         evidence=FREEZE)
+    m.do(MeetingState.suspend, participant="m6", code="video.freeze", params=FREEZE)
     at_clock(m, "18:28")
     m.do(MeetingState.report_link_restored, "m6")
     at_clock(m, "18:29")
-    m.do(MeetingState.resume, by="chair", restorable=True)
+    m.do(MeetingState.resume, by="chair")
     at_clock(m, "18:30")
     m.do(adjournment.adjourn, by="chair", groups=[["S"], ["M"]], reason="gruppöverläggning")
     at_clock(m, "18:40")
@@ -219,8 +217,8 @@ def test_item_with_jav_substitute_suspension_and_adjournment(minutes: Minutes) -
     )
     steps = [s for s in item.proceedings if isinstance(s, str)]
     assert steps[0] == ("Sammanträdet avbryts kl. 18:25–18:29 (4 min): bild eller ljud från "
-                        "Person m6 (M) fungerade inte på lika villkor: bilden frös (uppmätt "
-                        "1,4 s, gräns 1 s).")
+                        "Person m6 (M) fungerade inte på lika villkor: Person m6s bild har "
+                        "stått still i 1,4 s.")
     assert steps[1] == ("Sammanträdet ajourneras kl. 18:30–18:40 (10 min) för överläggning i "
                         "partigrupper (S; M): gruppöverläggning.")
     assert ("Ordföranden konstaterar följande avbrott för beslutande på distans sedan ärendet "
@@ -283,7 +281,7 @@ def test_suspension_and_adjournment_have_reasons_and_durations(minutes: Minutes)
     assert (suspension.duration, suspension.seconds) == ("4 min", 240)
     assert suspension.person_id == "m6"
     assert "Person m6 (M)" in suspension.reason
-    assert "bilden frös (uppmätt 1,4 s, gräns 1 s)" in suspension.reason
+    assert "Person m6s bild har stått still i 1,4 s" in suspension.reason
     (adjourned,) = minutes.adjournments
     assert (adjourned.start_time, adjourned.end_time, adjourned.duration) == (
         "18:30", "18:40", "10 min")
@@ -295,7 +293,7 @@ def test_attendance_changes_say_who_came_and_left_when(minutes: Minutes) -> None
     assert changes == [
         ("18:20", "Person m2 (M) lämnar sammanträdet under § 2 (jäv)"),
         ("18:20", "Person sM1 (M) tjänstgör för Person m2 (M)"),
-        ("18:25", "Förbindelsen med Person m6 (M) bryts: bilden frös (uppmätt 1,4 s, gräns 1 s)"),
+        ("18:25", "Förbindelsen med Person m6 (M) bryts: Person m6s bild har stått still i 1,4 s"),
         ("18:28", "Förbindelsen med Person m6 (M) återställd"),
         ("18:50", "Person m2 (M) återinträder efter § 2 (jäv)"),
         ("18:50", "Person sM1 (M) slutar tjänstgöra; Person m2 (M) återtar sin plats"),

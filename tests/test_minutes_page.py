@@ -61,7 +61,7 @@ async def test_minutes_render_in_chromium_and_print_to_a4(browser, tmp_path: Pat
     rows = await page.locator("#p1 table.votes tr").all_inner_texts()
     assert "Karin Lind (S), på distans\tNej" in rows and "Eva Ek (S)\tJa" in rows
     assert "Maria Nyström (M) anmäler jäv" in await page.inner_text("#p2")
-    assert "bilden frös" in await page.inner_text("#suspensions")
+    assert "bild har stått still" in await page.inner_text("#suspensions")
     assert "Händelseloggens hashkedja är obruten" in await page.inner_text("#evidence")
     assert errors == []
 

@@ -313,10 +313,12 @@ async def test_after_leaving_the_chair_sees_no_stale_figures(meeting):
     await member.wait_for_selector("#left:not([hidden])")
     assert await member.evaluate("() => document.activeElement.id") == "left-heading"
     row = "tr[data-person='led1']"
-    await chair.wait_for_selector(f"{row}[data-quality='left']", timeout=WAIT_MS)
+    # "Lämna mötet" is a departure, recorded as left: absent, no figures, no broken link
+    await chair.wait_for_selector(f"{row}[data-presence='absent']", timeout=WAIT_MS)
+    await chair.wait_for_selector(f"{row}[data-quality='none']", timeout=WAIT_MS)
     assert await chair.locator(f"{row} .figs").count() == 0
     text = await chair.inner_text(row)
-    assert "Har lämnat" in text and "ansikte" not in text, text
+    assert "ansikte" not in text and "Inte ansluten" not in text, text
     meeting.step = "left"
 
 

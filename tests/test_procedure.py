@@ -40,7 +40,7 @@ def test_items_open_only_in_an_open_meeting() -> None:
     m = Meeting(open_meeting=False)
     m.refused("meeting_not_open", agenda.open_item, "1", by="chair")
     m.do(MeetingState.open, by="chair")
-    m.do(MeetingState.suspend, "test")
+    m.do(MeetingState.suspend, reason="test")
     m.refused("meeting_suspended", agenda.open_item, "1", by="chair")
 
 
@@ -177,9 +177,9 @@ def test_the_equal_terms_check_shows_every_interruption_since_the_item_opened() 
     m.open_item()
     assert agenda.equal_terms_since_item_opened(m.state).ok
     m.do(MeetingState.report_link_failed, "m5")
-    m.do(MeetingState.suspend, "m5 frozen", participant="m5")
+    m.do(MeetingState.suspend, participant="m5", code="video.freeze")
     m.do(MeetingState.report_link_restored, "m5")
-    m.do(MeetingState.resume, by="chair", restorable=True)
+    m.do(MeetingState.resume, by="chair")
     m.do(MeetingState.start_technical_pause, "m7")
     m.do(MeetingState.end_technical_pause, "m7")
     m.do(MeetingState.start_technical_pause, "m1")  # in the room: not a remote link

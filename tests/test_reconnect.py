@@ -8,7 +8,15 @@ import asyncio
 
 from bench.synthetic import SyntheticParticipant
 
-from .meeting_helpers import MEETING, close_all, command, next_message, start_meeting, token
+from .meeting_helpers import (
+    MEETING,
+    close_all,
+    command,
+    link_failed,
+    next_message,
+    start_meeting,
+    token,
+)
 
 
 async def wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
@@ -32,8 +40,7 @@ async def test_a_member_whose_network_drops_for_3_s_is_back_as_before(server):
         presence_before = state.present["led1"]
         since = len(chair.messages)
         member.lose_packets(1.0)  # the network goes: nothing arrives, nothing is closed
-        suspend = await next_message(
-            chair, lambda m: m["type"] == "suspend-required" and m["person"] == "led1", 10, since)
+        suspend = await next_message(chair, link_failed("led1"), 10, since)
         assert suspend is not None, "the dropped link did not suspend the meeting"
         assert await wait_for(lambda: state.phase == "suspended", 5)
         assert state.decision_block() is not None

@@ -193,7 +193,7 @@ async def item_a(m: Meeting) -> None:
                 and m.state.present["led2"].link_failed, 15, "the suspension")
     failed = [e for e in m.server.service.log.events(MEETING)[logged:]
               if e.type == "link_failed" and e.person_id == "led2"]
-    assert failed and failed[0].evidence["metric"] == "video.freeze", failed  # the real cause
+    assert failed and failed[0].code == "video.freeze", failed  # the real cause
     blocked = await command(m.people["ordf"], {"type": "start-vote"})
     assert blocked["type"] == "error" and blocked["code"] == "meeting_suspended", blocked
     refused_resume = await command(m.people["ordf"], {"type": "resume-meeting"})

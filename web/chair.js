@@ -1,7 +1,7 @@
 // Kvorum: the chair's (ordförande) and the secretary's dashboard on top of the member page.
 // meeting.js imports this module when `welcome.dashboard` is true and calls startDashboard(api),
 // api = {state, send, on(fn), tileFor(id)}. Everything shown comes from the server's
-// `meeting-state`, `quality` and `error` messages (docs/protocol.md); who may press which
+// `meeting-state`, `quality`, `analysis` and `error` messages (docs/protocol.md); who may press which
 // button (`commands`, `admit_modes`) and every threshold (GET /api/profile) are the server's.
 // Every button sends one chair command and waits for the next `meeting-state`.
 
@@ -13,9 +13,6 @@ import { ChairProcedure } from './chair-procedure.js';
 
 const CONFIRM_MS = 5000;
 const LOBBY_LEVEL_EVERY_MS = 400;
-// FALLBACK until the server's meeting-state alone carries every suspension (helper
-// supervise8): a `suspend-required` is shown at once for this long, then the state decides.
-const PENDING_SUSPEND_MS = 3000;
 
 function injectStylesheet() {
   if (document.querySelector('link[data-kvorum-chair]')) return;
@@ -28,7 +25,6 @@ class Dashboard {
     this.root = root;
     this.view = null;             // the latest meeting-state
     this.quality = new Map();     // person id -> quality row
-    this.pendingSuspend = null;   // FALLBACK: a suspend-required not yet in a meeting-state
     this.rows = new Map();        // person id -> {tr, cells, actionsKey}
     this.lobbyCards = new Map();  // person id -> {card, video, ...}
     this.lobbyTiles = new Set();  // participant ids whose gallery tile is hidden (in the lobby)
@@ -81,8 +77,13 @@ class Dashboard {
       this.lobbyList);
 
     this.peopleBody = el('tbody');
+    // shown while the analysis worker is down: faces are not checked, nobody is blamed for it
+    this.analysisNote = el('p', { class: 'q-also analysis-note', role: 'status', hidden: true },
+      'Bildanalysen är inte tillgänglig just nu: ansikten kontrolleras inte. Ingen deltagare påverkas. ',
+      en('Analysis unavailable: faces are not checked; no member is affected.'));
     this.peopleSection = el('section', { class: 'people card', 'aria-labelledby': 'people-heading' },
       el('h2', { id: 'people-heading' }, bi('Deltagare och upprop', 'People and roll call')),
+      this.analysisNote,
       el('table', { class: 'people-table' },
         el('thead', {}, el('tr', {},
           el('th', { scope: 'col' }, bi('Namn', 'Name')),
@@ -106,10 +107,15 @@ class Dashboard {
       case 'meeting-state':
         if (message.guest_room) return;
         this.view = message;
-        if (message.phase !== 'open') this.pendingSuspend = null;
         this.render();
         break;
+      case 'analysis':
+        this.analysisNote.hidden = message.available !== false;
+        break;
       case 'quality':
+        if ('analysis_available' in message) {
+          this.analysisNote.hidden = message.analysis_available !== false;
+        }
         this.quality.clear();
         for (const row of message.participants || []) {
           const seen = row.person_id && this.quality.get(row.person_id);
@@ -118,12 +124,6 @@ class Dashboard {
         }
         this.renderQuality();
         this.syncLobbyTiles();
-        break;
-      case 'suspend-required':
-        // FALLBACK (see PENDING_SUSPEND_MS): shown until the meeting-state confirms it.
-        this.pendingSuspend = { ...message, at: new Date().toISOString(), received: Date.now() };
-        this.renderBanner();
-        setTimeout(() => this.renderBanner(), PENDING_SUSPEND_MS + 100);
         break;
       case 'procedure':
         this.procedure.onView(message);
@@ -282,13 +282,7 @@ class Dashboard {
     const suspension = v && v.phase === 'suspended' ? v.suspension : null;
     if (suspension) {
       const name = suspension.name || this.nameOf(suspension.person_id) || '';
-      const reason = suspension.sv ? reasonText(suspension) : reasonText(suspension.evidence);
-      return { kind: 'suspended', personId: suspension.person_id, name, at: suspension.at, reason, pending: false };
-    }
-    const p = this.pendingSuspend;
-    if (p && Date.now() - p.received < PENDING_SUSPEND_MS && (!v || v.phase === 'open')) {
-      return { kind: 'suspended', personId: p.person, name: p.name || this.nameOf(p.person) || '', at: p.at,
-        reason: reasonText(p.reason) || reasonText(p.evidence), pending: true };
+      return { kind: 'suspended', personId: suspension.person_id, name, at: suspension.at, reason: reasonText(suspension) };
     }
     const failed = v ? (v.people || []).filter((x) => x.link_failed) : [];
     if (failed.length) {
@@ -297,7 +291,7 @@ class Dashboard {
       const reason = failed[0].link_failure ? reasonText(failed[0].link_failure)
         : q && q.reasons && q.reasons[0] ? reasonText(q.reasons[0]) : null;
       return { kind: 'warning', personId: failed[0].person_id, name: failed.map((x) => x.name).join(', '),
-        at: failed[0].link_failure ? failed[0].link_failure.at : null, reason, pending: false };
+        at: failed[0].link_failure ? failed[0].link_failure.at : null, reason };
     }
     return null;
   }
@@ -346,8 +340,7 @@ class Dashboard {
           ? bi('Förbindelsen är bruten', 'A link has failed')
           : bi('Sammanträdet är avbrutet', 'The meeting is suspended')),
         el('p', { class: 'banner-reason' }, el('strong', { class: 'banner-name' }, who),
-          facts.at ? el('span', { class: 'banner-time' }, ` Sedan kl. ${clock(facts.at)}.`) : null,
-          facts.pending ? el('span', { class: 'banner-note' }, ' (registreras…)') : null),
+          facts.at ? el('span', { class: 'banner-time' }, ` Sedan kl. ${clock(facts.at)}.`) : null),
         facts.reason && facts.reason.en ? el('p', { class: 'banner-en' }, en(facts.reason.en)) : null,
         facts.kind === 'warning'
           ? el('p', { class: 'banner-advice' }, 'Inga beslut får fattas förrän förbindelsen fungerar igen (KL 6:24). ',
@@ -527,6 +520,8 @@ class Dashboard {
         state === 'left' ? el('div', { class: 'q-reason' },
           'Förbindelsen är stängd. Om hen inte ansluter igen: registrera ”Har lämnat”.') : null,
         q && q.visible === false && q.state !== 'ok' && !q.disconnected ? el('div', { class: 'q-also' }, 'Ansiktet syns inte') : null,
+        q && q.still_image && !q.disconnected ? el('div', { class: 'q-also' },
+          'Möjligen en stillbild: ansiktet har inte rört sig alls', en('possibly a still image')) : null,
         this.recovering(q) ? el('div', { class: 'q-also' },
           `Återhämtar sig: ${fmt(this.profile ? this.profile.quality.hysteresis_s : 5)} s god kvalitet krävs`) : null,
         reason ? el('div', { class: 'q-reason' }, reason.sv) : null);
@@ -556,8 +551,9 @@ class Dashboard {
     add('förlust', loss >= 0 ? `${fmt(loss, 1)} %` : '–',
       worst(grade(pct(f.audio_loss_pct), band('audio_loss')), grade(pct(f.video_loss_pct), band('video_loss'))));
     add('höjd', typeof f.height === 'number' ? `${fmt(f.height)} px` : '–', grade(f.height, band('height')));
-    add('ansikte', f.face_visible === true ? 'syns' : f.face_visible === false ? 'syns inte' : '–',
-      f.face_visible === false ? 'bad' : 'none');
+    add('ansikte', f.still_image ? 'stillbild?' : f.face_visible === true ? 'syns'
+      : f.face_visible === false ? 'syns inte' : '–',
+    f.face_visible === false ? 'bad' : f.still_image ? 'warn' : 'none');
     const level = f.audio_level_dbov;
     const fillBar = el('span', { class: 'level-fill' });
     fillBar.style.width = `${levelPercent(level)}%`;
